@@ -1,0 +1,285 @@
+//! Typed configuration: a TOML file, overridden by `COMMANDPOST_<SECTION>_<KEY>` variables.
+//! Secrets are wrapped so they never reach logs or error messages.
+
+mod duration;
+mod env;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::domain::{ClientId, ClientPolicy, Policy, Severity, UserId};
+
+pub use validate::ConfigProblem;
+
+/// The configuration used when no `--config` is given: one client, `demo`, console only.
+pub const SAMPLE_CONFIG: &str = include_str!("../../sample-config.toml");
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {origin}: {message}")]
+    Parse { origin: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("config {origin} has {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        origin: String,
+        problems: Vec<ConfigProblem>,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    #[serde(default = "default_templates_dir")]
+    pub templates_dir: PathBuf,
+    #[serde(default = "default_kb_dir")]
+    pub kb_dir: PathBuf,
+    /// IANA time zone for times shown to people (e.g. `Europe/London`).
+    #[serde(default = "default_timezone")]
+    pub timezone: chrono_tz::Tz,
+    #[serde(default)]
+    pub http: HttpConfig,
+    pub slack: Option<SlackConfig>,
+    pub discord: Option<DiscordConfig>,
+    pub console: Option<ConsoleConfig>,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    #[serde(default)]
+    pub clients: Vec<ClientConfig>,
+    /// Where this configuration came from, for messages.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default = "default_public_url")]
+    pub public_url: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            public_url: default_public_url(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    pub bot_token: SecretString,
+    pub signing_secret: SecretString,
+    pub app_token: Option<SecretString>,
+    #[serde(default = "default_slack_api")]
+    pub api_url: String,
+    pub oncall_channel: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordConfig {
+    pub application_id: String,
+    pub public_key: String,
+    pub bot_token: SecretString,
+    pub guild_id: String,
+    #[serde(default = "default_discord_api")]
+    pub api_url: String,
+    #[serde(default)]
+    pub gateway: bool,
+    pub oncall_channel: String,
+}
+
+/// The terminal chat adapter; on by default only when `commandpost` runs without a subcommand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Who you are when the console starts (`/as NAME` switches).
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    #[serde(default = "minutes::<30>", with = "duration")]
+    pub first_update_within: Duration,
+    #[serde(default = "minutes::<30>", with = "duration")]
+    pub update_every: Duration,
+    #[serde(default = "default_cadence", with = "duration::by_severity")]
+    pub cadence: BTreeMap<Severity, Duration>,
+    #[serde(default = "minutes::<5>", with = "duration")]
+    pub nudge_before: Duration,
+    #[serde(default = "minutes::<5>", with = "duration")]
+    pub escalate_after: Duration,
+    #[serde(default = "default_separate")]
+    pub separate_comms_for: Vec<Severity>,
+    #[serde(default)]
+    pub managers: Vec<String>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("the empty policy takes every default")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub id: ClientId,
+    pub name: String,
+    pub slack_status_channel: Option<String>,
+    pub slack_support_channel: Option<String>,
+    pub discord_status_channel: Option<String>,
+    pub discord_support_channel: Option<String>,
+    pub webhook_url: Option<String>,
+    #[serde(default, with = "duration::optional")]
+    pub update_every: Option<Duration>,
+    #[serde(default, with = "duration::optional")]
+    pub first_update_within: Option<Duration>,
+    pub status_token: Option<SecretString>,
+    #[serde(default)]
+    pub public_status: bool,
+}
+
+impl ClientConfig {
+    pub fn contract(&self) -> ClientPolicy {
+        ClientPolicy {
+            update_every: self.update_every,
+            first_update_within: self.first_update_within,
+        }
+    }
+
+    /// Whether the client's status page is a destination for updates.
+    pub fn has_status_page(&self) -> bool {
+        self.public_status || self.status_token.is_some()
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn minutes<const M: u64>() -> Duration {
+    Duration::from_secs(M * 60)
+}
+fn default_cadence() -> BTreeMap<Severity, Duration> {
+    BTreeMap::from([(Severity::P2, minutes::<60>())])
+}
+fn default_separate() -> Vec<Severity> {
+    vec![Severity::P1]
+}
+fn default_database_url() -> String {
+    "sqlite://commandpost.db".into()
+}
+fn default_templates_dir() -> PathBuf {
+    "incident-templates".into()
+}
+fn default_kb_dir() -> PathBuf {
+    "kb".into()
+}
+fn default_timezone() -> chrono_tz::Tz {
+    chrono_tz::UTC
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_public_url() -> String {
+    "http://127.0.0.1:8080".into()
+}
+fn default_slack_api() -> String {
+    "https://slack.com/api".into()
+}
+fn default_discord_api() -> String {
+    "https://discord.com/api/v10".into()
+}
+
+impl Config {
+    /// Loads a file (or the built-in sample when `path` is `None`), applies the environment, validates.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (text, origin) = match path {
+            Some(path) => (
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?,
+                path.display().to_string(),
+            ),
+            None => (SAMPLE_CONFIG.to_owned(), "(built-in sample)".to_owned()),
+        };
+        Self::from_toml(&text, &origin, std::env::vars())
+    }
+
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    origin: origin.to_owned(),
+                    message: e.to_string(),
+                })?;
+        env::apply_overrides(&mut table, vars)?;
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::Parse {
+                origin: origin.to_owned(),
+                message: format!("key `{}`: {}", e.path(), e.inner().message()),
+            })?;
+        config.origin = origin.to_owned();
+        let problems = validate::problems(&config);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                problems,
+            })
+        }
+    }
+
+    pub fn client(&self, id: &ClientId) -> Option<&ClientConfig> {
+        self.clients.iter().find(|client| &client.id == id)
+    }
+
+    /// The domain policy these settings describe.
+    pub fn policy(&self) -> Policy {
+        let mut cadence = self.policy.cadence.clone();
+        cadence.insert(Severity::P1, self.policy.update_every);
+        Policy {
+            first_update_within: self.policy.first_update_within,
+            cadence,
+            nudge_before: self.policy.nudge_before,
+            escalate_after: self.policy.escalate_after,
+            separate_comms_for: self.policy.separate_comms_for.clone(),
+            managers: self.policy.managers.iter().map(UserId::new).collect(),
+        }
+    }
+
+    pub fn console_enabled(&self) -> bool {
+        self.console.as_ref().is_some_and(|console| console.enabled)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,148 @@
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use super::*;
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(text, "test.toml", Vec::new())
+}
+
+fn load_with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    Config::from_toml(
+        text,
+        "test.toml",
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    )
+}
+
+const ONE_CLIENT: &str = r#"
+[[clients]]
+id = "acme"
+name = "Acme Corp"
+slack_status_channel = "C0ACMESTATUS"
+"#;
+
+#[test]
+fn the_sample_configuration_loads() {
+    let config = Config::load(None).unwrap();
+    assert_eq!(config.clients.len(), 1);
+    assert_eq!(config.clients[0].id.as_str(), "demo");
+    assert!(config.console_enabled());
+    assert_eq!(config.database_url, "sqlite://commandpost.db");
+}
+
+#[test]
+fn defaults_follow_the_contract() {
+    let config = load(ONE_CLIENT).unwrap();
+    let policy = config.policy();
+    assert_eq!(policy.first_update_within, Duration::from_secs(1800));
+    assert_eq!(policy.cadence[&Severity::P1], Duration::from_secs(1800));
+    assert_eq!(policy.cadence[&Severity::P2], Duration::from_secs(3600));
+    assert!(!policy.cadence.contains_key(&Severity::P3));
+    assert_eq!(policy.separate_comms_for, vec![Severity::P1]);
+    assert_eq!(config.http.listen.to_string(), "127.0.0.1:8080");
+    assert!(config.slack.is_none() && config.discord.is_none());
+}
+
+#[test]
+fn durations_accept_seconds_and_name_the_key_when_bad() {
+    let config = load(&format!(
+        "[policy]\nnudge_before = \"10s\"\ncadence = {{ P3 = \"2h\" }}\n{ONE_CLIENT}"
+    ))
+    .unwrap();
+    assert_eq!(config.policy.nudge_before, Duration::from_secs(10));
+    assert_eq!(
+        config.policy().cadence[&Severity::P3],
+        Duration::from_secs(7200)
+    );
+    let error = load(&format!("[policy]\nnudge_before = \"soon\"\n{ONE_CLIENT}"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("policy.nudge_before"), "{error}");
+    assert!(error.contains("`soon` is not a duration"), "{error}");
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    let error = load(&format!("[policy]\nnudge_befor = \"5m\"\n{ONE_CLIENT}"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("nudge_befor"), "{error}");
+    let error = load(&format!("colour = \"red\"\n{ONE_CLIENT}"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("colour"), "{error}");
+}
+
+#[test]
+fn duplicate_clients_and_missing_destinations_are_errors() {
+    let error = load(&format!(
+        "{ONE_CLIENT}{}",
+        ONE_CLIENT.replace("C0ACMESTATUS", "C0OTHER")
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("clients[1].id"), "{error}");
+    assert!(error.contains("must be unique"), "{error}");
+    let error = load("[[clients]]\nid = \"lonely\"\nname = \"Lonely\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no status destination"), "{error}");
+}
+
+#[test]
+fn two_clients_on_one_channel_is_an_error() {
+    let text = format!("{ONE_CLIENT}\n[[clients]]\nid = \"globex\"\nname = \"Globex\"\nslack_status_channel = \"C0ACMESTATUS\"\n");
+    let error = load(&text).unwrap_err().to_string();
+    assert!(error.contains("clients[1].slack_status_channel"), "{error}");
+    assert!(error.contains("clients[0].slack_status_channel"), "{error}");
+}
+
+#[test]
+fn bad_client_ids_are_refused() {
+    let error = load("[[clients]]\nid = \"Acme Corp\"\nname = \"Acme\"\npublic_status = true\n")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("clients[0].id"), "{error}");
+}
+
+#[test]
+fn environment_overrides_the_file_and_secrets_stay_hidden() {
+    let text = format!("[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"s3cret\"\noncall_channel = \"C0ONCALL\"\n{ONE_CLIENT}");
+    let config = load_with_env(
+        &text,
+        &[
+            ("COMMANDPOST_SLACK_BOT_TOKEN", "xoxb-env"),
+            ("COMMANDPOST_DATABASE_URL", "sqlite://other.db"),
+            ("COMMANDPOST_POLICY_MANAGERS", "[\"U0MANAGER\"]"),
+            ("UNRELATED", "ignored"),
+        ],
+    )
+    .unwrap();
+    let slack = config.slack.as_ref().unwrap();
+    assert_eq!(slack.bot_token.expose_secret(), "xoxb-env");
+    assert_eq!(config.database_url, "sqlite://other.db");
+    assert_eq!(config.policy.managers, vec!["U0MANAGER"]);
+    let printed = format!("{config:?}");
+    assert!(
+        !printed.contains("xoxb-env") && !printed.contains("s3cret"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn unknown_environment_keys_are_errors() {
+    let error = load_with_env(ONE_CLIENT, &[("COMMANDPOST_SLAK_TOKEN", "x")])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("COMMANDPOST_SLAK_TOKEN"), "{error}");
+}
+
+#[test]
+fn missing_required_platform_keys_are_named() {
+    let error = load(&format!("[slack]\nbot_token = \"xoxb\"\n{ONE_CLIENT}"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("signing_secret"), "{error}");
+}

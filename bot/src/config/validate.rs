@@ -1,0 +1,145 @@
+//! Checks that span several keys: unique clients, reachable destinations, no shared channels.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::Config;
+
+/// One thing wrong with the configuration, with the key it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+pub fn problems(config: &Config) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    let mut problem = |key: String, message: String| problems.push(ConfigProblem { key, message });
+
+    let url = &config.database_url;
+    if !(url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://"))
+    {
+        problem(
+            "database_url".into(),
+            "must start with sqlite:// or postgres://".into(),
+        );
+    }
+    if !is_http_url(&config.http.public_url) {
+        problem(
+            "http.public_url".into(),
+            "must be an http:// or https:// URL".into(),
+        );
+    }
+    if let Some(discord) = &config.discord {
+        let key = &discord.public_key;
+        if key.len() != 64 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
+            problem(
+                "discord.public_key".into(),
+                "must be the application's Ed25519 public key: 64 hex characters".into(),
+            );
+        }
+    }
+
+    let mut seen_ids = HashMap::new();
+    // Where each channel is used, so no two clients (or one client's status and support) share one.
+    let mut channel_owner: HashMap<String, String> = HashMap::new();
+    for (index, client) in config.clients.iter().enumerate() {
+        let at = format!("clients[{index}]");
+        if let Some(first) = seen_ids.insert(client.id.clone(), index) {
+            problem(
+                format!("{at}.id"),
+                format!(
+                    "`{}` is already the id of clients[{first}]; client ids must be unique",
+                    client.id
+                ),
+            );
+        }
+        let has_destination = client.slack_status_channel.is_some()
+            || client.discord_status_channel.is_some()
+            || client.webhook_url.is_some()
+            || client.has_status_page();
+        if !has_destination {
+            problem(
+                at.clone(),
+                format!(
+                    "client `{}` has no status destination: set slack_status_channel, discord_status_channel, webhook_url, status_token or public_status = true",
+                    client.id
+                ),
+            );
+        }
+        if let Some(url) = &client.webhook_url {
+            if !is_http_url(url) {
+                problem(
+                    format!("{at}.webhook_url"),
+                    "must be an http:// or https:// URL".into(),
+                );
+            }
+        }
+        let channels = [
+            (
+                "slack_status_channel",
+                "slack",
+                &client.slack_status_channel,
+            ),
+            (
+                "slack_support_channel",
+                "slack",
+                &client.slack_support_channel,
+            ),
+            (
+                "discord_status_channel",
+                "discord",
+                &client.discord_status_channel,
+            ),
+            (
+                "discord_support_channel",
+                "discord",
+                &client.discord_support_channel,
+            ),
+        ];
+        for (key, platform, channel) in channels {
+            let Some(channel) = channel else { continue };
+            let here = format!("{at}.{key}");
+            if let Some(owner) = channel_owner.insert(format!("{platform}:{channel}"), here.clone())
+            {
+                problem(
+                    here,
+                    format!("channel `{channel}` is also {owner}; each client needs channels of its own, or updates would reach the wrong client"),
+                );
+            }
+        }
+        let oncall = [
+            ("slack", config.slack.as_ref().map(|s| &s.oncall_channel)),
+            (
+                "discord",
+                config.discord.as_ref().map(|d| &d.oncall_channel),
+            ),
+        ];
+        for (platform, channel) in oncall {
+            if let Some(channel) = channel {
+                if channel_owner
+                    .get(&format!("{platform}:{channel}"))
+                    .is_some_and(|owner| owner.starts_with(&at))
+                {
+                    problem(
+                        format!("{platform}.oncall_channel"),
+                        format!("`{channel}` is also a channel of client `{}`; internal escalations must not reach a client", client.id),
+                    );
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}

@@ -1,0 +1,194 @@
+//! The append-only timeline: every fact about an incident, in order.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ids::{ClientId, UserId},
+    roles::Role,
+    severity::{Severity, Stage},
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    /// Who caused it; `None` when the bot itself did (timers, deliveries).
+    pub actor: Option<UserId>,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Declared {
+        client: ClientId,
+        severity: Severity,
+        title: String,
+        commander: UserId,
+        next_update_due: Option<DateTime<Utc>>,
+    },
+    RoleAssigned {
+        role: Role,
+        user: UserId,
+        previous: Option<UserId>,
+    },
+    RoleVacated {
+        role: Role,
+        previous: UserId,
+        reason: String,
+    },
+    StageChanged {
+        from: Stage,
+        to: Stage,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+        next_update_due: Option<DateTime<Utc>>,
+    },
+    UpdatePublished {
+        sequence: u32,
+        message: String,
+        due_at: Option<DateTime<Utc>>,
+    },
+    /// The first client-facing destination confirmed this update: the client has heard from us.
+    UpdateLanded {
+        sequence: u32,
+        destination: String,
+        due_at: Option<DateTime<Utc>>,
+        on_time: bool,
+        next_update_due: Option<DateTime<Utc>>,
+    },
+    UpdateDelivered {
+        sequence: u32,
+        destination: String,
+    },
+    DeliveryFailed {
+        sequence: u32,
+        destination: String,
+        error: String,
+        gave_up: bool,
+    },
+    UpdateNudged {
+        due_at: DateTime<Utc>,
+    },
+    /// A breach: the client update is overdue by more than the policy allows.
+    UpdateEscalated {
+        due_at: DateTime<Utc>,
+        late_by_secs: i64,
+    },
+    RoomOpened {
+        platform: String,
+        room: String,
+        name: String,
+    },
+    Resolved {
+        summary: Option<String>,
+    },
+}
+
+impl EventKind {
+    /// A stable name for storage and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Declared { .. } => "declared",
+            EventKind::RoleAssigned { .. } => "role_assigned",
+            EventKind::RoleVacated { .. } => "role_vacated",
+            EventKind::StageChanged { .. } => "stage_changed",
+            EventKind::SeverityChanged { .. } => "severity_changed",
+            EventKind::UpdatePublished { .. } => "update_published",
+            EventKind::UpdateLanded { .. } => "update_landed",
+            EventKind::UpdateDelivered { .. } => "update_delivered",
+            EventKind::DeliveryFailed { .. } => "delivery_failed",
+            EventKind::UpdateNudged { .. } => "update_nudged",
+            EventKind::UpdateEscalated { .. } => "update_escalated",
+            EventKind::RoomOpened { .. } => "room_opened",
+            EventKind::Resolved { .. } => "resolved",
+        }
+    }
+
+    /// One line for people reading the timeline.
+    pub fn describe(&self) -> String {
+        match self {
+            EventKind::Declared {
+                severity,
+                title,
+                commander,
+                ..
+            } => format!(
+                "declared {severity} “{title}”; {} is commander",
+                commander.mention()
+            ),
+            EventKind::RoleAssigned {
+                role,
+                user,
+                previous,
+            } => match previous {
+                Some(previous) => format!(
+                    "{role} handed over from {} to {}",
+                    previous.mention(),
+                    user.mention()
+                ),
+                None => format!("{} is now {role}", user.mention()),
+            },
+            EventKind::RoleVacated {
+                role,
+                previous,
+                reason,
+            } => {
+                format!("{} is no longer {role}: {reason}", previous.mention())
+            }
+            EventKind::StageChanged { from, to } => format!("stage {from} → {to}"),
+            EventKind::SeverityChanged { from, to, .. } => format!("severity {from} → {to}"),
+            EventKind::UpdatePublished {
+                sequence, message, ..
+            } => {
+                format!("client update #{sequence} published: {message}")
+            }
+            EventKind::UpdateLanded {
+                sequence,
+                destination,
+                on_time,
+                ..
+            } => format!(
+                "client update #{sequence} reached the client via {destination} ({})",
+                if *on_time { "on time" } else { "late" }
+            ),
+            EventKind::UpdateDelivered {
+                sequence,
+                destination,
+            } => {
+                format!("client update #{sequence} delivered to {destination}")
+            }
+            EventKind::DeliveryFailed {
+                sequence,
+                destination,
+                error,
+                gave_up,
+            } => format!(
+                "client update #{sequence} to {destination} failed: {error}{}",
+                if *gave_up {
+                    " (given up)"
+                } else {
+                    " (retrying)"
+                }
+            ),
+            EventKind::UpdateNudged { .. } => {
+                "comms lead nudged: client update due soon".to_owned()
+            }
+            EventKind::UpdateEscalated { late_by_secs, .. } => {
+                format!(
+                    "BREACH: client update overdue by {}",
+                    crate::domain::deadline::human_secs(*late_by_secs)
+                )
+            }
+            EventKind::RoomOpened { platform, name, .. } => {
+                format!("room #{name} opened on {platform}")
+            }
+            EventKind::Resolved { summary } => match summary {
+                Some(summary) => format!("resolved: {summary}"),
+                None => "resolved".to_owned(),
+            },
+        }
+    }
+}

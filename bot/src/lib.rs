@@ -1,0 +1,6 @@
+//! Command Post: an incident-command chat bot for managed service providers.
+
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod domain;

@@ -4,3 +4,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod effects;
+pub mod store;
+#[doc(hidden)]
+pub mod testing;

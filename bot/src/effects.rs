@@ -1,0 +1,172 @@
+//! What the core asks the outside world to do: messages bound for a destination.
+//! Every one is written to the outbox in the same transaction as the change that caused it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{ClientId, IncidentId, Severity, Stage, UserId};
+
+/// Where a message goes. Platforms are named by their adapter (`console`, `slack`, `discord`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Destination {
+    /// Create the incident's room on the platform and post and pin the brief there.
+    OpenRoom { platform: String },
+    /// The incident's room on a platform.
+    Room { platform: String },
+    /// Re-render the pinned brief in the room.
+    Brief { platform: String },
+    /// The team's on-call channel on a platform.
+    OnCall { platform: String },
+    /// A client-facing status channel.
+    ClientChannel { platform: String, channel: String },
+    /// The client's webhook, POSTed the JSON body of the contract.
+    Webhook { url: String },
+    /// The client's status page in the store.
+    StatusPage,
+}
+
+impl Destination {
+    /// Whether the client reads it: the deadline is met only through these.
+    pub fn is_client_facing(&self) -> bool {
+        matches!(
+            self,
+            Destination::ClientChannel { .. }
+                | Destination::Webhook { .. }
+                | Destination::StatusPage
+        )
+    }
+
+    pub fn platform(&self) -> Option<&str> {
+        match self {
+            Destination::OpenRoom { platform }
+            | Destination::Room { platform }
+            | Destination::Brief { platform }
+            | Destination::OnCall { platform }
+            | Destination::ClientChannel { platform, .. } => Some(platform),
+            Destination::Webhook { .. } | Destination::StatusPage => None,
+        }
+    }
+
+    /// A short name for people and metrics labels; never includes secrets such as webhook URLs.
+    pub fn label(&self) -> String {
+        match self {
+            Destination::OpenRoom { platform } => format!("{platform} room creation"),
+            Destination::Room { platform } => format!("{platform} room"),
+            Destination::Brief { platform } => format!("{platform} brief"),
+            Destination::OnCall { platform } => format!("{platform} on-call channel"),
+            Destination::ClientChannel { platform, channel } => {
+                format!("{platform} channel {channel}")
+            }
+            Destination::Webhook { .. } => "webhook".to_owned(),
+            Destination::StatusPage => "status page".to_owned(),
+        }
+    }
+
+    /// Messages in one lane are delivered in order: a room's creation, brief and posts share one.
+    pub fn lane(&self) -> String {
+        match self {
+            Destination::OpenRoom { platform }
+            | Destination::Room { platform }
+            | Destination::Brief { platform } => {
+                format!("room:{platform}")
+            }
+            Destination::OnCall { platform } => format!("oncall:{platform}"),
+            Destination::ClientChannel { platform, channel } => {
+                format!("client:{platform}:{channel}")
+            }
+            Destination::Webhook { .. } => "webhook".to_owned(),
+            Destination::StatusPage => "status_page".to_owned(),
+        }
+    }
+
+    /// The metrics label: the kind of destination, bounded in number.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            Destination::OpenRoom { .. } | Destination::Room { .. } | Destination::Brief { .. } => {
+                "room"
+            }
+            Destination::OnCall { .. } => "oncall",
+            Destination::ClientChannel { .. } => "client_channel",
+            Destination::Webhook { .. } => "webhook",
+            Destination::StatusPage => "status_page",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Brief,
+    Announcement,
+    ClientUpdate,
+    Nudge,
+    Escalation,
+    Notice,
+    Resolution,
+}
+
+/// A button (Slack, Discord) or a typed shortcut (console) offered with a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    PublishDraft { text: String },
+    TakeComms,
+    ChangeStage,
+    Resolve,
+}
+
+/// A client update as every client-facing destination receives it (the webhook body's fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientUpdate {
+    pub incident_id: IncidentId,
+    pub client: ClientId,
+    pub client_name: String,
+    pub title: String,
+    pub severity: Severity,
+    pub stage: Stage,
+    pub message: String,
+    pub sequence: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingMessage {
+    pub kind: MessageKind,
+    pub incident_id: IncidentId,
+    /// Rendered text; mentions are written `<@USERID>` for the adapter to translate.
+    pub text: String,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+    #[serde(default)]
+    pub invite: Vec<UserId>,
+    pub update: Option<ClientUpdate>,
+    /// For room creation: the room's name.
+    pub room_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub destination: Destination,
+    pub message: OutgoingMessage,
+}
+
+/// A delivery waiting in (or claimed from) the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub incident_id: IncidentId,
+    pub client: ClientId,
+    pub update_sequence: Option<u32>,
+    pub delivery: Delivery,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a platform answered when it accepted a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The platform's id for what was created (message ts, message id, channel id).
+    pub id: String,
+    /// For room creation: the room's id and name on the platform.
+    pub room: Option<(String, String)>,
+}

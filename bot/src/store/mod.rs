@@ -1,0 +1,131 @@
+//! Durable state: incidents, timelines, the delivery outbox and status posts.
+//! `Store` is the port the core talks to; `SqlStore` implements it on SQLite or PostgreSQL.
+
+mod backend;
+mod incidents;
+mod outbox;
+mod sql;
+mod status;
+mod timeline;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
+use crate::effects::{Delivery, OutboxItem, Receipt};
+
+pub use backend::Backend;
+pub use sql::SqlStore;
+pub use status::StatusPost;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} was changed by someone else at the same time; try again")]
+    Conflict(IncidentId),
+    #[error("stored data is unreadable ({0}); the database may be corrupt")]
+    Corrupt(String),
+    #[error("`{0}` is not a database URL this build supports: use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
+    UnsupportedUrl(String),
+}
+
+/// An incident with the version its row had when read, for optimistic concurrency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned {
+    pub incident: Incident,
+    pub version: i64,
+}
+
+/// Everything one command or timer changes, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The state after the events, and the version it was derived from (0 for a new incident).
+    pub incident: Incident,
+    pub expected_version: i64,
+    pub events: Vec<TimelineEvent>,
+    pub deliveries: Vec<(Option<u32>, Delivery)>,
+    pub timer_at: Option<DateTime<Utc>>,
+}
+
+/// Builds a new incident once the store has allocated its id.
+pub type Declaration = Box<dyn FnOnce(IncidentId) -> Change + Send>;
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub client: Option<ClientId>,
+    pub open_only: bool,
+    pub limit: Option<i64>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// Answers when the database does; backs `/healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Allocates the next `INC-<year>-NNNN` id and writes the incident, all or nothing.
+    async fn declare(&self, year: i32, build: Declaration) -> Result<Incident, StoreError>;
+    /// Writes a change if the incident is still at `expected_version`, else `Conflict`.
+    async fn commit(&self, change: Change) -> Result<(), StoreError>;
+
+    async fn incident(&self, id: &IncidentId) -> Result<Option<Versioned>, StoreError>;
+    async fn incident_by_room(
+        &self,
+        platform: &str,
+        room: &str,
+    ) -> Result<Option<Versioned>, StoreError>;
+    async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, StoreError>;
+    async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError>;
+
+    /// Incidents with a nudge or escalation due at `now`: one indexed query, however many are open.
+    async fn due_timers(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<IncidentId>, StoreError>;
+
+    /// Leases up to `limit` pending deliveries whose time has come; a lease keeps other replicas off.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    async fn delivery_succeeded(
+        &self,
+        id: i64,
+        receipt: &Receipt,
+        now: DateTime<Utc>,
+        then: Option<Change>,
+    ) -> Result<(), StoreError>;
+    async fn delivery_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        then: Option<Change>,
+    ) -> Result<(), StoreError>;
+    /// Deliveries not yet confirmed, for status and tests.
+    async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError>;
+
+    async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError>;
+    async fn status_posts(
+        &self,
+        client: &ClientId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StatusPost>, StoreError>;
+}
+
+/// Opens the store a database URL names.
+pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
+    SqlStore::connect(url).await
+}
+
+#[cfg(test)]
+mod tests;

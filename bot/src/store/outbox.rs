@@ -1,0 +1,165 @@
+//! The `outbox` table: one row per message and destination, delivered and confirmed at most once.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use super::{
+    backend::Backend,
+    sql::{from_millis, millis},
+    StoreError,
+};
+use crate::domain::{ClientId, IncidentId};
+use crate::effects::{Delivery, OutboxItem, Receipt};
+
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    incident: &IncidentId,
+    client: &ClientId,
+    update_sequence: Option<u32>,
+    delivery: &Delivery,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let destination = serde_json::to_string(&delivery.destination)
+        .map_err(|e| StoreError::Corrupt(format!("outbox destination: {e}")))?;
+    let message = serde_json::to_string(&delivery.message)
+        .map_err(|e| StoreError::Corrupt(format!("outbox message: {e}")))?;
+    sqlx::query(
+        "INSERT INTO outbox (incident_id, client, update_sequence, destination, lane, message, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(incident.as_str())
+    .bind(client.as_str())
+    .bind(update_sequence.map(i64::from))
+    .bind(destination)
+    .bind(delivery.destination.lane())
+    .bind(message)
+    .bind(millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn decode(row: &AnyRow) -> Result<OutboxItem, StoreError> {
+    let corrupt = |what: &str, e: String| StoreError::Corrupt(format!("outbox {what}: {e}"));
+    let destination: String = row.try_get("destination")?;
+    let message: String = row.try_get("message")?;
+    Ok(OutboxItem {
+        id: row.try_get("id")?,
+        incident_id: IncidentId::parse(&row.try_get::<String, _>("incident_id")?)
+            .map_err(|e| corrupt("incident", e.to_string()))?,
+        client: ClientId::parse(&row.try_get::<String, _>("client")?)
+            .map_err(|e| corrupt("client", e.to_string()))?,
+        update_sequence: row
+            .try_get::<Option<i64>, _>("update_sequence")?
+            .map(|s| u32::try_from(s).map_err(|e| corrupt("sequence", e.to_string())))
+            .transpose()?,
+        delivery: Delivery {
+            destination: serde_json::from_str(&destination)
+                .map_err(|e| corrupt("destination", e.to_string()))?,
+            message: serde_json::from_str(&message)
+                .map_err(|e| corrupt("message", e.to_string()))?,
+        },
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+        created_at: from_millis(row.try_get("created_at")?)?,
+    })
+}
+
+/// Leases due rows in creation order. Within an incident, a row waits while an earlier row of
+/// the same incident and lane is still pending, so a room never sees messages out of order
+/// (nor before it exists), and a client never sees update 2 before update 1.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    now: DateTime<Utc>,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<OutboxItem>, StoreError> {
+    let now_ms = millis(now);
+    let lease_until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+    let select = format!(
+        "SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
+         AND (o.lease_until IS NULL OR o.lease_until <= $1) \
+         AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.incident_id = o.incident_id \
+             AND e.lane = o.lane AND e.state = 'pending' AND e.id < o.id) \
+         ORDER BY o.id LIMIT $2 {}",
+        backend.skip_locked()
+    );
+    let ids: Vec<i64> = sqlx::query(&select)
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = sqlx::query(
+            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id = $2 \
+             RETURNING id, incident_id, client, update_sequence, destination, message, attempts, created_at",
+        )
+        .bind(lease_until)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        items.push(decode(&row)?);
+    }
+    Ok(items)
+}
+
+pub async fn succeed(
+    conn: &mut AnyConnection,
+    id: i64,
+    receipt: &Receipt,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let receipt =
+        serde_json::to_string(receipt).map_err(|e| StoreError::Corrupt(format!("receipt: {e}")))?;
+    sqlx::query(
+        "UPDATE outbox SET state = 'delivered', delivered_at = $1, receipt = $2, lease_until = NULL, last_error = NULL WHERE id = $3",
+    )
+    .bind(millis(now))
+    .bind(receipt)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failure: retried at `retry_at`, or given up when it is `None`.
+pub async fn fail(
+    conn: &mut AnyConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    let (state, next) = match retry_at {
+        Some(at) => ("pending", Some(millis(at))),
+        None => ("failed", None),
+    };
+    sqlx::query(
+        "UPDATE outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3, lease_until = NULL WHERE id = $4",
+    )
+    .bind(state)
+    .bind(next)
+    .bind(error)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn pending_count(
+    conn: &mut AnyConnection,
+    incident: &IncidentId,
+) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query("SELECT COUNT(*) FROM outbox WHERE incident_id = $1 AND state = 'pending'")
+            .bind(incident.as_str())
+            .fetch_one(conn)
+            .await?
+            .try_get(0)?,
+    )
+}

@@ -1,0 +1,205 @@
+//! `SqlStore`: the `Store` port on SQLite or PostgreSQL through sqlx, one transaction per change.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, AnyPool, Executor};
+
+use super::{
+    backend::Backend, incidents, outbox, status, timeline, Change, Declaration, IncidentFilter,
+    StatusPost, Store, StoreError, Versioned,
+};
+use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
+use crate::effects::{OutboxItem, Receipt};
+
+/// Times are stored as UTC milliseconds: the same integer on both backends.
+pub fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms} is out of range")))
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let backend: Backend = url.parse()?;
+        let pool = backend.connect(url).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn write_change(
+    conn: &mut AnyConnection,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let incident = &change.incident;
+    if change.expected_version == 0 {
+        incidents::insert(conn, incident, change.timer_at).await?;
+    } else if !incidents::update(conn, incident, change.expected_version, change.timer_at).await? {
+        return Err(StoreError::Conflict(incident.id.clone()));
+    }
+    timeline::append(conn, &incident.id, &change.events).await?;
+    for (sequence, delivery) in &change.deliveries {
+        outbox::enqueue(
+            conn,
+            &incident.id,
+            &incident.client,
+            *sequence,
+            delivery,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn change_time(change: &Change) -> DateTime<Utc> {
+    change
+        .events
+        .last()
+        .map(|event| event.at)
+        .unwrap_or(change.incident.declared_at)
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.backend.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.pool.execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    async fn declare(&self, year: i32, build: Declaration) -> Result<Incident, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let number = incidents::next_number(&mut tx, year).await?;
+        let change = build(IncidentId::new(year, number));
+        write_change(&mut tx, &change, change_time(&change)).await?;
+        tx.commit().await?;
+        Ok(change.incident)
+    }
+
+    async fn commit(&self, change: Change) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        write_change(&mut tx, &change, change_time(&change)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn incident(&self, id: &IncidentId) -> Result<Option<Versioned>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        incidents::get(&mut conn, id).await
+    }
+
+    async fn incident_by_room(
+        &self,
+        platform: &str,
+        room: &str,
+    ) -> Result<Option<Versioned>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        incidents::by_room(&mut conn, platform, room).await
+    }
+
+    async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        incidents::list(&mut conn, filter).await
+    }
+
+    async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        timeline::list(&mut conn, id).await
+    }
+
+    async fn due_timers(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<IncidentId>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        incidents::due(&mut conn, now, limit).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let items = outbox::claim(&mut tx, self.backend, now, limit, lease).await?;
+        tx.commit().await?;
+        Ok(items)
+    }
+
+    async fn delivery_succeeded(
+        &self,
+        id: i64,
+        receipt: &Receipt,
+        now: DateTime<Utc>,
+        then: Option<Change>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        outbox::succeed(&mut tx, id, receipt, now).await?;
+        if let Some(change) = &then {
+            write_change(&mut tx, change, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delivery_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        then: Option<Change>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        outbox::fail(&mut tx, id, error, retry_at).await?;
+        if let Some(change) = &then {
+            write_change(&mut tx, change, change_time(change)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        outbox::pending_count(&mut conn, incident).await
+    }
+
+    async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        status::insert(&mut conn, post).await
+    }
+
+    async fn status_posts(
+        &self,
+        client: &ClientId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StatusPost>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        status::list(&mut conn, client, since).await
+    }
+}

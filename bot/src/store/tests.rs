@@ -1,0 +1,424 @@
+//! One suite, run against SQLite and against a throwaway PostgreSQL cluster.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::domain::{Actor, ClientPolicy, EventKind, Policy, Severity, Stage, Terms, UserId};
+use crate::effects::{Destination, MessageKind, OutgoingMessage};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
+}
+
+fn alice() -> Actor {
+    Actor {
+        user: UserId::new("console:alice"),
+        is_manager: false,
+    }
+}
+
+fn message(id: &IncidentId, text: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        kind: MessageKind::Notice,
+        incident_id: id.clone(),
+        text: text.into(),
+        actions: vec![],
+        invite: vec![],
+        update: None,
+        room_name: None,
+    }
+}
+
+fn room(platform: &str) -> Destination {
+    Destination::Room {
+        platform: platform.into(),
+    }
+}
+
+async fn declare(store: &dyn Store, client: &str, at: DateTime<Utc>) -> Incident {
+    let client = ClientId::parse(client).unwrap();
+    store
+        .declare(
+            2026,
+            Box::new(move |id| {
+                let policy = Policy::default();
+                let terms = Terms {
+                    policy: &policy,
+                    client: &ClientPolicy::default(),
+                };
+                let (incident, event) = Incident::declare(
+                    id.clone(),
+                    client,
+                    Severity::P1,
+                    "Mail down".into(),
+                    &alice(),
+                    at,
+                    terms,
+                );
+                Change {
+                    timer_at: incident.next_update_due,
+                    deliveries: vec![(
+                        None,
+                        Delivery {
+                            destination: room("console"),
+                            message: message(&id, "declared"),
+                        },
+                    )],
+                    incident,
+                    expected_version: 0,
+                    events: vec![event],
+                }
+            }),
+        )
+        .await
+        .unwrap()
+}
+
+async fn ids_are_sequential_per_year(store: &dyn Store) {
+    let first = declare(store, "acme", t0()).await;
+    let second = declare(store, "globex", t0()).await;
+    assert_eq!(first.id.as_str(), "INC-2026-0001");
+    assert_eq!(second.id.as_str(), "INC-2026-0002");
+    let loaded = store.incident(&second.id).await.unwrap().unwrap();
+    assert_eq!(loaded.incident, second);
+    assert_eq!(loaded.version, 1);
+    assert_eq!(store.timeline(&first.id).await.unwrap().len(), 1);
+}
+
+async fn a_conflicting_change_writes_nothing(store: &dyn Store) {
+    let incident = declare(store, "acme", t0()).await;
+    let stage = incident
+        .change_stage(&alice(), Stage::Identified, t0())
+        .unwrap();
+    let mut next = incident.clone();
+    next.apply(&stage);
+    let change = |expected_version| Change {
+        incident: next.clone(),
+        expected_version,
+        events: vec![stage.clone()],
+        deliveries: vec![(
+            None,
+            Delivery {
+                destination: room("console"),
+                message: message(&incident.id, "stage"),
+            },
+        )],
+        timer_at: None,
+    };
+    store.commit(change(1)).await.unwrap();
+    let error = store.commit(change(1)).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error}");
+    assert_eq!(
+        store.timeline(&incident.id).await.unwrap().len(),
+        2,
+        "the stale change added no event"
+    );
+    assert_eq!(
+        store.pending_deliveries(&incident.id).await.unwrap(),
+        2,
+        "nor any delivery"
+    );
+    let stored = store.incident(&incident.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.incident.stage, Stage::Identified);
+}
+
+async fn rooms_find_their_incident(store: &dyn Store) {
+    let incident = declare(store, "acme", t0()).await;
+    let opened = crate::domain::TimelineEvent {
+        at: t0(),
+        actor: None,
+        kind: EventKind::RoomOpened {
+            platform: "slack".into(),
+            room: "C0ROOM".into(),
+            name: "inc-20261125-acme-mail-down".into(),
+        },
+    };
+    let mut next = incident.clone();
+    next.apply(&opened);
+    store
+        .commit(Change {
+            incident: next,
+            expected_version: 1,
+            events: vec![opened],
+            deliveries: vec![],
+            timer_at: None,
+        })
+        .await
+        .unwrap();
+    let found = store
+        .incident_by_room("slack", "C0ROOM")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.incident.id, incident.id);
+    assert!(store
+        .incident_by_room("discord", "C0ROOM")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn due_timers_come_from_one_query(store: &dyn Store) {
+    let early = declare(store, "acme", t0()).await;
+    let late = declare(store, "globex", t0() + chrono::Duration::minutes(20)).await;
+    let due = store
+        .due_timers(t0() + chrono::Duration::minutes(31), 100)
+        .await
+        .unwrap();
+    assert_eq!(due, vec![early.id.clone()]);
+    let due = store
+        .due_timers(t0() + chrono::Duration::hours(2), 100)
+        .await
+        .unwrap();
+    assert_eq!(due, vec![early.id, late.id]);
+}
+
+async fn outbox_claims_lease_and_order(store: &dyn Store) {
+    let incident = declare(store, "acme", t0()).await;
+    let mut next = incident.clone();
+    let stage = incident
+        .change_stage(&alice(), Stage::Identified, t0())
+        .unwrap();
+    next.apply(&stage);
+    store
+        .commit(Change {
+            incident: next,
+            expected_version: 1,
+            events: vec![stage],
+            deliveries: vec![
+                (
+                    None,
+                    Delivery {
+                        destination: room("console"),
+                        message: message(&incident.id, "second in the room"),
+                    },
+                ),
+                (
+                    Some(1),
+                    Delivery {
+                        destination: Destination::StatusPage,
+                        message: message(&incident.id, "update"),
+                    },
+                ),
+            ],
+            timer_at: None,
+        })
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(30);
+    let claimed = store.claim_deliveries(t0(), 10, lease).await.unwrap();
+    // The room's second message waits for its first; the status page is a lane of its own.
+    let texts: Vec<_> = claimed
+        .iter()
+        .map(|item| item.delivery.message.text.as_str())
+        .collect();
+    assert_eq!(texts, vec!["declared", "update"]);
+    assert_eq!(claimed[1].update_sequence, Some(1));
+    assert_eq!(claimed[0].attempts, 1);
+    assert!(
+        store
+            .claim_deliveries(t0(), 10, lease)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased rows are not claimed twice"
+    );
+
+    let receipt = Receipt {
+        id: "1".into(),
+        room: None,
+    };
+    store
+        .delivery_succeeded(claimed[0].id, &receipt, t0(), None)
+        .await
+        .unwrap();
+    store
+        .delivery_failed(
+            claimed[1].id,
+            "HTTP 500",
+            Some(t0() + chrono::Duration::seconds(5)),
+            None,
+        )
+        .await
+        .unwrap();
+    let claimed_again = store.claim_deliveries(t0(), 10, lease).await.unwrap();
+    let texts: Vec<_> = claimed_again
+        .iter()
+        .map(|item| item.delivery.message.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        vec!["second in the room"],
+        "the failed one waits for its retry time"
+    );
+    let retried = store
+        .claim_deliveries(t0() + chrono::Duration::seconds(5), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].attempts, 2);
+    store
+        .delivery_failed(retried[0].id, "gone", None, None)
+        .await
+        .unwrap();
+    assert_eq!(store.pending_deliveries(&incident.id).await.unwrap(), 1);
+    // An expired lease makes a row claimable again (its claimer died).
+    let expired = store
+        .claim_deliveries(t0() + chrono::Duration::seconds(60), 10, lease)
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0].delivery.message.text, "second in the room");
+}
+
+async fn status_posts_stay_with_their_client(store: &dyn Store) {
+    let acme = declare(store, "acme", t0()).await;
+    let post = StatusPost {
+        incident_id: acme.id.clone(),
+        sequence: 1,
+        client: acme.client.clone(),
+        severity: "P1".into(),
+        stage: "investigating".into(),
+        title: acme.title.clone(),
+        message: "We are investigating".into(),
+        posted_at: t0(),
+    };
+    store.add_status_post(&post).await.unwrap();
+    store.add_status_post(&post).await.unwrap();
+    let since = t0() - chrono::Duration::days(90);
+    assert_eq!(
+        store.status_posts(&acme.client, since).await.unwrap(),
+        vec![post]
+    );
+    let globex = ClientId::parse("globex").unwrap();
+    assert!(store.status_posts(&globex, since).await.unwrap().is_empty());
+}
+
+async fn listing_filters_by_client_and_state(store: &dyn Store) {
+    let acme = declare(store, "acme", t0()).await;
+    declare(store, "globex", t0()).await;
+    let resolved = acme.resolve(&alice(), None, t0()).unwrap();
+    let mut next = acme.clone();
+    next.apply(&resolved);
+    store
+        .commit(Change {
+            incident: next,
+            expected_version: 1,
+            events: vec![resolved],
+            deliveries: vec![],
+            timer_at: None,
+        })
+        .await
+        .unwrap();
+    let all = store.incidents(&IncidentFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let open = store
+        .incidents(&IncidentFilter {
+            open_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].client.as_str(), "globex");
+    let acme_only = store
+        .incidents(&IncidentFilter {
+            client: Some(ClientId::parse("acme").unwrap()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(acme_only.len(), 1);
+    assert!(acme_only[0].is_resolved());
+    assert!(
+        store
+            .due_timers(t0() + chrono::Duration::days(1), 10)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = crate::testing::sqlite_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = crate::testing::postgres_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    ids_are_sequential_per_year,
+    a_conflicting_change_writes_nothing,
+    rooms_find_their_incident,
+    due_timers_come_from_one_query,
+    outbox_claims_lease_and_order,
+    status_posts_stay_with_their_client,
+    listing_filters_by_client_and_state,
+);
+
+#[tokio::test]
+async fn sqlite_keeps_everything_across_a_restart() {
+    let (store, dir) = crate::testing::sqlite_store().await;
+    let incident = declare(&store, "acme", t0()).await;
+    store.close().await;
+    let reopened = SqlStore::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("test.db").display()
+    ))
+    .await
+    .unwrap();
+    reopened.migrate().await.unwrap();
+    assert_eq!(
+        reopened
+            .incident(&incident.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .incident,
+        incident
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.db");
+    std::fs::write(
+        &path,
+        b"this is certainly not an SQLite database file, just text".repeat(100),
+    )
+    .unwrap();
+    let result = SqlStore::connect(&format!("sqlite://{}", path.display())).await;
+    assert!(result.is_err(), "a corrupt database must not open");
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_an_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let result = SqlStore::connect(&format!("postgres://postgres@127.0.0.1:{port}/nothing")).await;
+    assert!(result.is_err());
+}

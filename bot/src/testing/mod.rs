@@ -1,0 +1,24 @@
+//! Support for tests of this crate and of its users: throwaway databases.
+
+pub mod postgres;
+
+use crate::store::{SqlStore, Store};
+
+/// A migrated SQLite store in a temporary directory that lives as long as the returned guard.
+pub async fn sqlite_store() -> (SqlStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = SqlStore::connect(&url).await.expect("SQLite opens");
+    store.migrate().await.expect("SQLite migrations apply");
+    (store, dir)
+}
+
+/// A migrated store on a fresh database of the shared throwaway PostgreSQL cluster.
+pub async fn postgres_store() -> SqlStore {
+    let url = postgres::fresh_database().await;
+    let store = SqlStore::connect(&url)
+        .await
+        .expect("PostgreSQL database opens");
+    store.migrate().await.expect("PostgreSQL migrations apply");
+    store
+}

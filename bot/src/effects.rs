@@ -127,6 +127,8 @@ pub struct ClientUpdate {
     pub stage: Stage,
     pub message: String,
     pub sequence: u32,
+    /// When this update was due, to judge it on time or late when it lands.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,10 +1,19 @@
 //! Command Post: an incident-command chat bot for managed service providers.
 
+pub mod chat;
+pub mod check;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod effects;
+pub mod engine;
+pub mod startup;
 pub mod store;
+pub mod telemetry;
+pub mod templates;
 #[doc(hidden)]
 pub mod testing;
+pub mod views;
+pub mod web;
+pub mod webhook;

@@ -1,1 +1,189 @@
-fn main() {}
+//! The `commandpost` binary: parses the command line and hands over to startup.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use tokio::sync::watch;
+
+use commandpost::chat::console::{self, ConsoleOutput};
+use commandpost::clock::SystemClock;
+use commandpost::config::Config;
+use commandpost::startup::{self, App};
+use commandpost::{check, telemetry};
+
+/// Incident command for managed service providers, from Slack, Discord or this terminal.
+#[derive(Debug, Parser)]
+#[command(name = "commandpost", version, about)]
+struct Cli {
+    /// Configuration file (TOML). Without it the console runs on a built-in sample configuration.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Subcommand_>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Subcommand_ {
+    /// Run every adapter the configuration enables, the HTTP server and the timers until SIGINT/SIGTERM.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Validate the configuration and templates; print every problem with file and line.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("commandpost: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("commandpost: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn required_config(cli: &Cli, command: &str) -> anyhow::Result<Config> {
+    let Some(path) = cli.config.as_deref() else {
+        bail!("`commandpost {command}` needs --config FILE");
+    };
+    Ok(Config::load(Some(path))?)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        None => {
+            telemetry::init_logging("warn");
+            run_console(cli.config.as_deref()).await
+        }
+        Some(Subcommand_::Serve) => {
+            telemetry::init_logging("info");
+            let config = required_config(&cli, "serve")?;
+            serve(config).await
+        }
+        Some(Subcommand_::Migrate) => {
+            telemetry::init_logging("info");
+            let config = required_config(&cli, "migrate")?;
+            startup::open_store(&config).await?;
+            println!(
+                "migrations applied to {}",
+                startup::redact_url(&config.database_url)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::Check) => {
+            let path = cli
+                .config
+                .as_deref()
+                .context("`commandpost check` needs --config FILE")?;
+            check_config(path)
+        }
+    }
+}
+
+fn check_config(path: &Path) -> anyhow::Result<ExitCode> {
+    let config = match Config::load(Some(path)) {
+        Ok(config) => config,
+        Err(error) => {
+            println!("{error}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let problems = check::problems(&config, &config.templates_dir);
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if problems.is_empty() {
+        println!("{}: configuration and templates are valid", path.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{} problem(s) found", problems.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn run_console(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(path)?;
+    let user = config
+        .console
+        .as_ref()
+        .and_then(|console| console.user.clone())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "operator".into())
+        .to_ascii_lowercase();
+    // The terminal is the chat here, whatever the file says about the console.
+    config
+        .console
+        .get_or_insert(commandpost::config::ConsoleConfig {
+            enabled: true,
+            user: None,
+        })
+        .enabled = true;
+    let clock = Arc::new(SystemClock);
+    let output = Arc::new(ConsoleOutput::stdout(config.timezone, clock.clone()));
+    let listen = config.http.listen;
+    let app = App::build(config, clock, Some(output.clone()), Vec::new()).await?;
+    let (stop, stopped) = watch::channel(false);
+    let workers = app.spawn_workers(stopped.clone());
+    let web = match startup::bind(listen).await {
+        Ok(listener) => {
+            output.info(&format!(
+                "Web pages on http://{}",
+                listener.local_addr().unwrap_or(listen)
+            ));
+            Some(tokio::spawn(startup::serve_http(
+                listener,
+                app.web_state(),
+                stopped,
+            )))
+        }
+        Err(error) => {
+            output.info(&format!("(no web pages: {error})"));
+            None
+        }
+    };
+    let console = app.console.as_ref().context("the console adapter is on")?;
+    tokio::select! {
+        result = console::run(app.engine.clone(), console.platform.clone(), console.output.clone(), user, path.is_none()) => result?,
+        _ = startup::shutdown_signal() => {}
+    }
+    let _ = stop.send(true);
+    let _ = workers.await;
+    if let Some(web) = web {
+        let _ = web.await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let listen = config.http.listen;
+    let console_output = config.console_enabled().then(|| {
+        Arc::new(ConsoleOutput::stdout(
+            config.timezone,
+            Arc::new(SystemClock),
+        ))
+    });
+    let app = App::build(config, Arc::new(SystemClock), console_output, Vec::new()).await?;
+    let listener = startup::bind(listen).await?;
+    tracing::info!(addr = %listener.local_addr()?, "listening");
+    let (stop, stopped) = watch::channel(false);
+    let workers = app.spawn_workers(stopped.clone());
+    let web = tokio::spawn(startup::serve_http(listener, app.web_state(), stopped));
+    startup::shutdown_signal().await;
+    tracing::info!("shutting down: finishing work in flight");
+    let _ = stop.send(true);
+    let _ = workers.await;
+    web.await??;
+    app.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

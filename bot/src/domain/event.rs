@@ -77,6 +77,11 @@ pub enum EventKind {
         due_at: DateTime<Utc>,
         late_by_secs: i64,
     },
+    /// The room was asked for on the platform the incident was declared from.
+    RoomRequested {
+        platform: String,
+        name: String,
+    },
     RoomOpened {
         platform: String,
         room: String,
@@ -102,6 +107,7 @@ impl EventKind {
             EventKind::DeliveryFailed { .. } => "delivery_failed",
             EventKind::UpdateNudged { .. } => "update_nudged",
             EventKind::UpdateEscalated { .. } => "update_escalated",
+            EventKind::RoomRequested { .. } => "room_requested",
             EventKind::RoomOpened { .. } => "room_opened",
             EventKind::Resolved { .. } => "resolved",
         }
@@ -181,6 +187,9 @@ impl EventKind {
                     "BREACH: client update overdue by {}",
                     crate::domain::deadline::human_secs(*late_by_secs)
                 )
+            }
+            EventKind::RoomRequested { platform, name } => {
+                format!("room #{name} requested on {platform}")
             }
             EventKind::RoomOpened { platform, name, .. } => {
                 format!("room #{name} opened on {platform}")

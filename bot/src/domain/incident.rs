@@ -17,7 +17,7 @@ pub struct Actor {
     pub is_manager: bool,
 }
 
-/// Where an incident's room lives on one platform.
+/// Where an incident's room lives on one platform; `room` is empty until the platform created it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomRef {
     pub platform: String,
@@ -158,6 +158,15 @@ impl Incident {
             EventKind::UpdateEscalated { .. } => {
                 self.breaches += 1;
                 self.last_escalated_at = Some(event.at);
+            }
+            EventKind::RoomRequested { platform, name } => {
+                if self.room_on(platform).is_none() {
+                    self.rooms.push(RoomRef {
+                        platform: platform.clone(),
+                        room: String::new(),
+                        name: name.clone(),
+                    });
+                }
             }
             EventKind::RoomOpened {
                 platform,

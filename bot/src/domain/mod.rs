@@ -9,6 +9,7 @@ pub mod ids;
 pub mod incident;
 pub mod policy;
 pub mod roles;
+pub mod room;
 pub mod severity;
 
 pub use deadline::{TimerDue, TimerKind};

@@ -74,7 +74,7 @@ pub async fn update(
 }
 
 async fn add_rooms(conn: &mut AnyConnection, incident: &Incident) -> Result<(), StoreError> {
-    for room in &incident.rooms {
+    for room in incident.rooms.iter().filter(|room| !room.room.is_empty()) {
         sqlx::query(
             "INSERT INTO incident_rooms (platform, room, incident_id) VALUES ($1, $2, $3) \
              ON CONFLICT (platform, room) DO NOTHING",

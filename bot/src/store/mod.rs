@@ -53,9 +53,6 @@ pub struct Change {
     pub timer_at: Option<DateTime<Utc>>,
 }
 
-/// Builds a new incident once the store has allocated its id.
-pub type Declaration = Box<dyn FnOnce(IncidentId) -> Change + Send>;
-
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
     pub client: Option<ClientId>,
@@ -69,8 +66,9 @@ pub trait Store: Send + Sync + 'static {
     /// Answers when the database does; backs `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Allocates the next `INC-<year>-NNNN` id and writes the incident, all or nothing.
-    async fn declare(&self, year: i32, build: Declaration) -> Result<Incident, StoreError>;
+    /// Allocates the next `INC-<year>-NNNN` id. A declaration that then fails leaves a gap in the
+    /// numbering and nothing else.
+    async fn next_incident_id(&self, year: i32) -> Result<IncidentId, StoreError>;
     /// Writes a change if the incident is still at `expected_version`, else `Conflict`.
     async fn commit(&self, change: Change) -> Result<(), StoreError>;
 
@@ -111,6 +109,8 @@ pub trait Store: Send + Sync + 'static {
         retry_at: Option<DateTime<Utc>>,
         then: Option<Change>,
     ) -> Result<(), StoreError>;
+    /// Deliveries due now and not yet confirmed, across all incidents.
+    async fn outbox_backlog(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
     /// Deliveries not yet confirmed, for status and tests.
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError>;
 

@@ -163,3 +163,15 @@ pub async fn pending_count(
             .try_get(0)?,
     )
 }
+
+pub async fn backlog(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1",
+        )
+        .bind(millis(now))
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?,
+    )
+}

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::{
-    backend::Backend, incidents, outbox, status, timeline, Change, Declaration, IncidentFilter,
-    StatusPost, Store, StoreError, Versioned,
+    backend::Backend, incidents, outbox, status, timeline, Change, IncidentFilter, StatusPost,
+    Store, StoreError, Versioned,
 };
 use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{OutboxItem, Receipt};
@@ -91,13 +91,10 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn declare(&self, year: i32, build: Declaration) -> Result<Incident, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let number = incidents::next_number(&mut tx, year).await?;
-        let change = build(IncidentId::new(year, number));
-        write_change(&mut tx, &change, change_time(&change)).await?;
-        tx.commit().await?;
-        Ok(change.incident)
+    async fn next_incident_id(&self, year: i32) -> Result<IncidentId, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let number = incidents::next_number(&mut conn, year).await?;
+        Ok(IncidentId::new(year, number))
     }
 
     async fn commit(&self, change: Change) -> Result<(), StoreError> {
@@ -182,6 +179,11 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn outbox_backlog(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        outbox::backlog(&mut conn, now).await
     }
 
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError> {

@@ -39,41 +39,38 @@ fn room(platform: &str) -> Destination {
 
 async fn declare(store: &dyn Store, client: &str, at: DateTime<Utc>) -> Incident {
     let client = ClientId::parse(client).unwrap();
+    let id = store.next_incident_id(2026).await.unwrap();
+    let policy = Policy::default();
+    let terms = Terms {
+        policy: &policy,
+        client: &ClientPolicy::default(),
+    };
+    let (incident, event) = Incident::declare(
+        id.clone(),
+        client,
+        Severity::P1,
+        "Mail down".into(),
+        &alice(),
+        at,
+        terms,
+    );
     store
-        .declare(
-            2026,
-            Box::new(move |id| {
-                let policy = Policy::default();
-                let terms = Terms {
-                    policy: &policy,
-                    client: &ClientPolicy::default(),
-                };
-                let (incident, event) = Incident::declare(
-                    id.clone(),
-                    client,
-                    Severity::P1,
-                    "Mail down".into(),
-                    &alice(),
-                    at,
-                    terms,
-                );
-                Change {
-                    timer_at: incident.next_update_due,
-                    deliveries: vec![(
-                        None,
-                        Delivery {
-                            destination: room("console"),
-                            message: message(&id, "declared"),
-                        },
-                    )],
-                    incident,
-                    expected_version: 0,
-                    events: vec![event],
-                }
-            }),
-        )
+        .commit(Change {
+            timer_at: incident.next_update_due,
+            deliveries: vec![(
+                None,
+                Delivery {
+                    destination: room("console"),
+                    message: message(&id, "declared"),
+                },
+            )],
+            incident: incident.clone(),
+            expected_version: 0,
+            events: vec![event],
+        })
         .await
-        .unwrap()
+        .unwrap();
+    incident
 }
 
 async fn ids_are_sequential_per_year(store: &dyn Store) {

@@ -14,6 +14,8 @@ use sqlx::{Connection, Executor, PgConnection};
 struct Cluster {
     port: u16,
     _dir: PathBuf,
+    /// The watchdog shell; it ends with this process, so nobody waits on it.
+    _watchdog: std::process::Child,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -104,7 +106,7 @@ fn start_cluster() -> Cluster {
         dir = dir.display(),
         parent = std::process::id(),
     );
-    as_postgres(&script)
+    let watchdog = as_postgres(&script)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -118,7 +120,11 @@ fn start_cluster() -> Cluster {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Cluster { port, _dir: dir }
+    Cluster {
+        port,
+        _dir: dir,
+        _watchdog: watchdog,
+    }
 }
 
 /// The URL of a database on the shared cluster, started on first use.

@@ -1,0 +1,127 @@
+//! The local console: a tiny chat client on the terminal (or a pipe), standing in for Slack and
+//! Discord. Rooms, the on-call channel and each client's status channel appear as prefixed lines.
+
+mod output;
+mod repl;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::{ChatPlatform, DeliveryError};
+use crate::commands::UserRef;
+use crate::domain::{Incident, UserId};
+use crate::effects::{Action, Destination, OutboxItem, Receipt};
+
+pub use output::ConsoleOutput;
+pub use repl::run;
+
+pub const PLATFORM: &str = "console";
+
+/// A console user id: `console:<name>`.
+pub fn user_id(reference: &UserRef) -> UserId {
+    let name = reference.0.strip_prefix("console:").unwrap_or(&reference.0);
+    UserId::new(format!("console:{}", name.to_ascii_lowercase()))
+}
+
+/// The console's side of the outbox; it remembers the last draft offered in each room.
+pub struct ConsolePlatform {
+    output: Arc<ConsoleOutput>,
+    drafts: Mutex<HashMap<String, String>>,
+}
+
+impl ConsolePlatform {
+    pub fn new(output: Arc<ConsoleOutput>) -> Self {
+        Self {
+            output,
+            drafts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The draft update the last nudge in `room` offered.
+    pub fn draft_for(&self, room: &str) -> Option<String> {
+        self.drafts.lock().ok()?.get(room).cloned()
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for ConsolePlatform {
+    fn name(&self) -> &'static str {
+        PLATFORM
+    }
+
+    async fn deliver(
+        &self,
+        item: &OutboxItem,
+        incident: &Incident,
+    ) -> Result<Receipt, DeliveryError> {
+        let message = &item.delivery.message;
+        let room = || {
+            incident
+                .room_on(PLATFORM)
+                .filter(|room| !room.room.is_empty())
+                .map(|room| room.room.clone())
+                .ok_or_else(|| {
+                    DeliveryError::transient("the incident's console room is not open yet")
+                })
+        };
+        match &item.delivery.destination {
+            Destination::OpenRoom { .. } => {
+                let name = message
+                    .room_name
+                    .clone()
+                    .ok_or_else(|| DeliveryError::permanent("room creation without a room name"))?;
+                self.output.room_opened(&name, &message.text);
+                Ok(Receipt {
+                    id: name.clone(),
+                    room: Some((name.clone(), name)),
+                })
+            }
+            Destination::Room { .. } => {
+                let room = room()?;
+                for action in &message.actions {
+                    if let Action::PublishDraft { text } = action {
+                        if let Ok(mut drafts) = self.drafts.lock() {
+                            drafts.insert(room.clone(), text.clone());
+                        }
+                    }
+                }
+                let hint = message
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a, Action::PublishDraft { .. }))
+                    .then_some("type /publish to send the draft as it is");
+                self.output
+                    .room_message(&room, message.kind, &message.text, hint);
+                Ok(Receipt {
+                    id: room,
+                    room: None,
+                })
+            }
+            // A terminal has no pinned messages; `/incident status` shows the same facts.
+            Destination::Brief { .. } => Ok(Receipt {
+                id: room()?,
+                room: None,
+            }),
+            Destination::OnCall { .. } => {
+                self.output.oncall_message(message.kind, &message.text);
+                Ok(Receipt {
+                    id: "oncall".into(),
+                    room: None,
+                })
+            }
+            Destination::ClientChannel { channel, .. } => {
+                self.output.client_message(channel, &message.text);
+                Ok(Receipt {
+                    id: format!("status:{channel}"),
+                    room: None,
+                })
+            }
+            other => Err(DeliveryError::permanent(format!(
+                "the console cannot deliver to {}",
+                other.label()
+            ))),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `commandpost check`: the configuration and every template, rendered with sample data.
+
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use serde_json::{json, Value};
+
+use crate::config::Config;
+use crate::domain::{
+    Actor, ClientId, ClientPolicy, Incident, IncidentId, Policy, Severity, Terms, UserId,
+};
+use crate::templates::Templates;
+use crate::views::{IncidentView, ViewContext};
+
+/// Sample data for each template, shaped exactly as the engine renders it.
+pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 9, 30, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
+    let policy = Policy::default();
+    let contract = ClientPolicy::default();
+    let actor = Actor {
+        user: UserId::new("console:alice"),
+        is_manager: false,
+    };
+    let client = config
+        .clients
+        .first()
+        .map(|c| c.id.clone())
+        .unwrap_or_else(|| ClientId::parse("demo").expect("a valid sample id"));
+    let (incident, _) = Incident::declare(
+        IncidentId::new(2026, 42),
+        client,
+        Severity::P1,
+        "Email is down for everyone".into(),
+        &actor,
+        now,
+        Terms {
+            policy: &policy,
+            client: &contract,
+        },
+    );
+    let context = ViewContext {
+        config,
+        policy: &policy,
+        now,
+    };
+    let view =
+        serde_json::to_value(IncidentView::new(&incident, context, 0)).unwrap_or(Value::Null);
+    let with = |extras: Value| {
+        let mut merged = view.clone();
+        if let (Some(target), Some(extras)) = (merged.as_object_mut(), extras.as_object()) {
+            target.extend(extras.clone());
+        }
+        merged
+    };
+    vec![
+        ("brief", view.clone()),
+        ("status", view.clone()),
+        (
+            "client-update",
+            with(
+                json!({"message": "We are investigating.", "sequence": 1, "sent_at": "09:30 UTC"}),
+            ),
+        ),
+        (
+            "draft-update",
+            with(json!({"next_due_after_this": "10:00 UTC"})),
+        ),
+        ("nudge", with(json!({"draft": "We are investigating."}))),
+        (
+            "escalation",
+            with(json!({"due_at": "10:00 UTC", "late_by": "5m 00s", "managers": ["<@U0MANAGER>"]})),
+        ),
+        ("resolution", view.clone()),
+        (
+            "announcement",
+            with(json!({"room": "#inc-20261125-demo-email-is-down-for-everyone"})),
+        ),
+    ]
+}
+
+/// Every problem found, as `file:line: message` lines.
+pub fn problems(config: &Config, templates_dir: &Path) -> Vec<String> {
+    Templates::check(Some(templates_dir), &template_samples(config))
+        .into_iter()
+        .map(|problem| problem.to_string())
+        .collect()
+}

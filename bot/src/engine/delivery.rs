@@ -1,0 +1,275 @@
+//! The outbox worker: delivers each queued message, records confirmations on the timeline
+//! (the first confirmed client-facing delivery is when the client heard), retries failures with
+//! backoff and tells the room which destination failed and why.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tracing::{info, instrument, warn};
+
+use super::{Engine, EngineError};
+use crate::chat::DeliveryError;
+use crate::domain::{EventKind, Incident, TimelineEvent};
+use crate::effects::{Destination, OutboxItem, Receipt};
+use crate::store::{Change, StatusPost, StoreError};
+
+/// Deliveries claimed per pass, and how long a claim keeps other replicas away.
+const BATCH: i64 = 50;
+const LEASE: Duration = Duration::from_secs(120);
+/// Client updates are worth trying for about half an hour; room chatter for a few minutes.
+const CLIENT_ATTEMPTS: u32 = 12;
+const OTHER_ATTEMPTS: u32 = 8;
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Exponential backoff from 2 s, capped, unless the destination said how long to wait.
+pub fn retry_delay(attempts: u32, retry_after: Option<Duration>) -> Duration {
+    let backoff = Duration::from_secs(2u64.saturating_pow(attempts.clamp(1, 16))).min(MAX_BACKOFF);
+    retry_after.map_or(backoff, |asked| asked.max(Duration::from_millis(100)))
+}
+
+fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+}
+
+impl Engine {
+    /// Delivers what is due in the outbox; returns how many items were attempted.
+    pub async fn deliver_due(&self) -> Result<usize, EngineError> {
+        let items = self
+            .store
+            .claim_deliveries(self.clock.now(), BATCH, LEASE)
+            .await?;
+        let count = items.len();
+        for item in items {
+            if let Err(error) = self.deliver(item).await {
+                warn!(%error, "delivery bookkeeping failed; the lease expires and it is retried");
+            }
+        }
+        Ok(count)
+    }
+
+    #[instrument(skip_all, fields(incident = %item.incident_id, destination = %item.delivery.destination.label(), attempt = item.attempts))]
+    async fn deliver(&self, item: OutboxItem) -> Result<(), EngineError> {
+        let Some(stored) = self.store.incident(&item.incident_id).await? else {
+            return Ok(());
+        };
+        let result = self.send(&item, &stored.incident).await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let stored = self
+                .store
+                .incident(&item.incident_id)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("{} vanished", item.incident_id)))?;
+            let outcome = match &result {
+                Ok(receipt) => {
+                    let change =
+                        self.after_success(&item, receipt, &stored.incident, stored.version)?;
+                    self.store
+                        .delivery_succeeded(item.id, receipt, self.clock.now(), change)
+                        .await
+                }
+                Err(error) => {
+                    let limit = if item.delivery.destination.is_client_facing() {
+                        CLIENT_ATTEMPTS
+                    } else {
+                        OTHER_ATTEMPTS
+                    };
+                    let give_up = error.permanent || item.attempts >= limit;
+                    let retry_at = (!give_up).then(|| {
+                        after(
+                            self.clock.now(),
+                            retry_delay(item.attempts, error.retry_after),
+                        )
+                    });
+                    let change = self.after_failure(
+                        &item,
+                        error,
+                        give_up,
+                        &stored.incident,
+                        stored.version,
+                    )?;
+                    self.store
+                        .delivery_failed(item.id, &error.reason, retry_at, change)
+                        .await
+                }
+            };
+            match outcome {
+                Err(StoreError::Conflict(_)) if attempt < 3 => continue,
+                Err(error) => return Err(error.into()),
+                Ok(()) => break,
+            }
+        }
+        if result.is_ok() || !item.delivery.destination.is_client_facing() {
+            self.outbox_ready.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn send(&self, item: &OutboxItem, incident: &Incident) -> Result<Receipt, DeliveryError> {
+        let message = &item.delivery.message;
+        match &item.delivery.destination {
+            Destination::Webhook { url } => {
+                let update = message.update.as_ref().ok_or_else(|| {
+                    DeliveryError::permanent("a webhook only takes client updates")
+                })?;
+                self.webhook.post(url, update, self.clock.now()).await
+            }
+            Destination::StatusPage => {
+                let update = message.update.as_ref().ok_or_else(|| {
+                    DeliveryError::permanent("the status page only takes client updates")
+                })?;
+                let post = StatusPost {
+                    incident_id: update.incident_id.clone(),
+                    sequence: update.sequence,
+                    client: update.client.clone(),
+                    severity: update.severity.to_string(),
+                    stage: update.stage.to_string(),
+                    title: update.title.clone(),
+                    message: update.message.clone(),
+                    posted_at: self.clock.now(),
+                };
+                self.store.add_status_post(&post).await.map_err(|e| {
+                    DeliveryError::transient(format!("the status page store failed: {e}"))
+                })?;
+                Ok(Receipt {
+                    id: format!("status/{}/{}", update.incident_id, update.sequence),
+                    room: None,
+                })
+            }
+            destination => {
+                let platform = destination.platform().unwrap_or_default();
+                let adapter = self.platforms.get(platform).ok_or_else(|| {
+                    DeliveryError::permanent(format!(
+                        "the {platform} adapter is not enabled in this deployment"
+                    ))
+                })?;
+                adapter.deliver(item, incident).await
+            }
+        }
+    }
+
+    /// Timeline facts a confirmed delivery establishes, with the room told of a recovery.
+    fn after_success(
+        &self,
+        item: &OutboxItem,
+        receipt: &Receipt,
+        incident: &Incident,
+        version: i64,
+    ) -> Result<Option<Change>, EngineError> {
+        let now = self.clock.now();
+        let destination = &item.delivery.destination;
+        let mut events = Vec::new();
+        if let (Destination::OpenRoom { platform }, Some((room, name))) =
+            (destination, &receipt.room)
+        {
+            events.push(TimelineEvent {
+                at: now,
+                actor: None,
+                kind: EventKind::RoomOpened {
+                    platform: platform.clone(),
+                    room: room.clone(),
+                    name: name.clone(),
+                },
+            });
+        }
+        let mut recovered = None;
+        if let (Some(sequence), true) = (item.update_sequence, destination.is_client_facing()) {
+            let due_at = item.delivery.message.update.as_ref().and_then(|u| u.due_at);
+            let contract = self.contract(incident);
+            let delivered = incident.record_delivery(
+                sequence,
+                &destination.label(),
+                now,
+                self.terms_for(&contract),
+                due_at,
+            );
+            for event in &delivered {
+                if let EventKind::UpdateLanded { on_time, .. } = event.kind {
+                    let outcome = if on_time { "on_time" } else { "late" };
+                    metrics::counter!("commandpost_client_updates_total", "outcome" => outcome)
+                        .increment(1);
+                    info!(sequence, outcome, "client update reached the client");
+                }
+            }
+            events.extend(delivered);
+            if item.attempts > 1 {
+                recovered = Some(format!(
+                    "✅ Client update #{sequence} reached {} after {} attempts.",
+                    destination.label(),
+                    item.attempts
+                ));
+            }
+        }
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let mut next = incident.clone();
+        for event in &events {
+            next.apply(event);
+        }
+        let deliveries = match recovered {
+            Some(text) => self.room_notice(&next, text, false)?,
+            None => Vec::new(),
+        };
+        Ok(Some(Change {
+            timer_at: self.timer_at(&next),
+            incident: next,
+            expected_version: version,
+            events,
+            deliveries,
+        }))
+    }
+
+    /// On a client update's first failure and when giving up: a timeline entry and a word in the room.
+    fn after_failure(
+        &self,
+        item: &OutboxItem,
+        error: &DeliveryError,
+        give_up: bool,
+        incident: &Incident,
+        version: i64,
+    ) -> Result<Option<Change>, EngineError> {
+        let destination = &item.delivery.destination;
+        metrics::counter!("commandpost_update_delivery_failures_total", "destination" => destination.metric_label()).increment(1);
+        warn!(reason = %error.reason, give_up, "delivery failed");
+        let Some(sequence) = item
+            .update_sequence
+            .filter(|_| destination.is_client_facing())
+        else {
+            return Ok(None);
+        };
+        if !(item.attempts == 1 || give_up) {
+            return Ok(None);
+        }
+        let event = TimelineEvent {
+            at: self.clock.now(),
+            actor: None,
+            kind: EventKind::DeliveryFailed {
+                sequence,
+                destination: destination.label(),
+                error: error.reason.clone(),
+                gave_up: give_up,
+            },
+        };
+        let text = if give_up {
+            format!("⚠️ Client update #{sequence} could not be delivered to {}: {}. Given up after {} attempts; reach the client another way.", destination.label(), error.reason, item.attempts)
+        } else {
+            format!(
+                "⚠️ Client update #{sequence} to {} failed: {}. Retrying with backoff.",
+                destination.label(),
+                error.reason
+            )
+        };
+        let deliveries = self.room_notice(incident, text, false)?;
+        let mut next = incident.clone();
+        next.apply(&event);
+        Ok(Some(Change {
+            timer_at: self.timer_at(&next),
+            incident: next,
+            expected_version: version,
+            events: vec![event],
+            deliveries,
+        }))
+    }
+}

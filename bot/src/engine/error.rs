@@ -1,0 +1,47 @@
+//! Why a command failed, and what the person is told.
+
+use thiserror::Error;
+
+use crate::commands::ParseError;
+use crate::domain::DomainError;
+use crate::store::StoreError;
+use crate::templates::TemplateError;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("`{client}` is not a client of this deployment; known clients: {known}")]
+    UnknownClient { client: String, known: String },
+    #[error("`/incident {command}` acts on an incident: type it in the incident's room")]
+    NotInRoom { command: &'static str },
+    #[error("client `{0}` has no status destination reachable from this deployment (its channels are on platforms that are not enabled); nothing was published")]
+    NoDestination(String),
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+impl EngineError {
+    /// What to tell the person: their mistakes verbatim, our failures without internals.
+    pub fn user_message(&self) -> String {
+        match self {
+            EngineError::Store(StoreError::Conflict(id)) => {
+                format!("{id} changed while your command ran; nothing was saved, please try again")
+            }
+            EngineError::Store(_) => "Command Post could not save that (database problem); nothing was changed. Please try again, and tell your administrator if it persists.".to_owned(),
+            EngineError::Template(error) => format!("a message template is broken, so nothing was changed: {error}"),
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether this is the person's mistake (not worth an error log).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, EngineError::Store(_) | EngineError::Template(_))
+    }
+}

@@ -1,0 +1,169 @@
+//! The application core's driver: turns a person's command, a timer or a delivery result into
+//! domain decisions, and writes each decision with its outgoing messages in one transaction.
+
+mod commands;
+mod delivery;
+mod error;
+mod messages;
+mod timers;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::chat::ChatPlatform;
+use crate::clock::Clock;
+use crate::commands::{Command, UserRef};
+use crate::config::Config;
+use crate::domain::{deadline, Actor, Incident, Policy, UserId};
+use crate::store::{Change, Store};
+use crate::templates::Templates;
+use crate::views::ViewContext;
+use crate::webhook::WebhookSender;
+
+pub use error::EngineError;
+
+/// Who should see a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Only the person who asked (Slack ephemeral, Discord flag 64).
+    Private,
+    /// Everyone in the room where the command was typed.
+    Room,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub text: String,
+    pub visibility: Visibility,
+    /// The room a new incident will open, for adapters that follow the person there.
+    pub opened_room: Option<String>,
+    /// The person asked to declare without arguments: platforms with forms show one.
+    pub wants_declare_form: bool,
+}
+
+impl Response {
+    fn private(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            visibility: Visibility::Private,
+            opened_room: None,
+            wants_declare_form: false,
+        }
+    }
+
+    fn room(text: impl Into<String>) -> Self {
+        Self {
+            visibility: Visibility::Room,
+            ..Self::private(text)
+        }
+    }
+}
+
+/// One command from one person on one platform.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub platform: &'static str,
+    pub user: UserId,
+    /// The channel the command was typed in, if any.
+    pub room: Option<String>,
+    pub command: Command,
+    /// How this platform turns a mention into a user id.
+    pub resolve_user: fn(&UserRef) -> UserId,
+}
+
+pub struct Engine {
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+    policy: Policy,
+    templates: Arc<Templates>,
+    clock: Arc<dyn Clock>,
+    platforms: HashMap<&'static str, Arc<dyn ChatPlatform>>,
+    webhook: WebhookSender,
+    /// Wakes the delivery loop as soon as something is written to the outbox.
+    outbox_ready: Arc<Notify>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: Arc<Config>,
+        templates: Arc<Templates>,
+        clock: Arc<dyn Clock>,
+        platforms: Vec<Arc<dyn ChatPlatform>>,
+    ) -> Self {
+        Self {
+            policy: config.policy(),
+            store,
+            config,
+            templates,
+            clock,
+            platforms: platforms.into_iter().map(|p| (p.name(), p)).collect(),
+            webhook: WebhookSender::new(),
+            outbox_ready: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn outbox_ready(&self) -> Arc<Notify> {
+        self.outbox_ready.clone()
+    }
+
+    /// Chat platforms in a stable order, for announcements on every one.
+    fn platform_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<_> = self.platforms.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
+    fn actor(&self, user: &UserId) -> Actor {
+        Actor {
+            user: user.clone(),
+            is_manager: self.policy.is_manager(user),
+        }
+    }
+
+    fn view_context(&self) -> ViewContext<'_> {
+        ViewContext {
+            config: &self.config,
+            policy: &self.policy,
+            now: self.clock.now(),
+        }
+    }
+
+    fn terms_for<'a>(
+        &'a self,
+        contract: &'a crate::domain::ClientPolicy,
+    ) -> crate::domain::Terms<'a> {
+        crate::domain::Terms {
+            policy: &self.policy,
+            client: contract,
+        }
+    }
+
+    fn timer_at(&self, incident: &Incident) -> Option<chrono::DateTime<chrono::Utc>> {
+        deadline::next_timer(incident, &self.policy).map(|timer| timer.at)
+    }
+
+    /// Commits and wakes the delivery loop when the change queued messages.
+    async fn commit(&self, change: Change) -> Result<(), EngineError> {
+        let queued = !change.deliveries.is_empty();
+        self.store.commit(change).await?;
+        if queued {
+            self.outbox_ready.notify_one();
+        }
+        Ok(())
+    }
+}

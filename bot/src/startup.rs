@@ -1,0 +1,195 @@
+//! Wiring: opens the store, builds the engine and adapters, runs the workers and the web server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use crate::chat::console::{ConsoleOutput, ConsolePlatform};
+use crate::chat::ChatPlatform;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::store::{SqlStore, Store, StoreError};
+use crate::templates::{TemplateError, Templates};
+use crate::web::{self, WebState};
+
+/// How often timers are checked when nothing wakes the worker sooner.
+pub const TICK: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Error)]
+pub enum StartupError {
+    #[error("cannot open the database {url}: {source}")]
+    Database { url: String, source: StoreError },
+    #[error("cannot apply database migrations to {url}: {source}")]
+    Migrate { url: String, source: StoreError },
+    #[error("templates: {0}")]
+    Templates(#[from] TemplateError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Hides the password of a database URL in messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Connects and migrates; says which of the two failed.
+pub async fn open_store(config: &Config) -> Result<Arc<SqlStore>, StartupError> {
+    let url = redact_url(&config.database_url);
+    let store = SqlStore::connect(&config.database_url)
+        .await
+        .map_err(|source| StartupError::Database {
+            url: url.clone(),
+            source,
+        })?;
+    store
+        .migrate()
+        .await
+        .map_err(|source| StartupError::Migrate { url, source })?;
+    Ok(Arc::new(store))
+}
+
+/// The console adapter and its terminal output, when the console is on.
+pub struct Console {
+    pub platform: Arc<ConsolePlatform>,
+    pub output: Arc<ConsoleOutput>,
+}
+
+pub struct App {
+    pub engine: Arc<Engine>,
+    pub store: Arc<SqlStore>,
+    pub console: Option<Console>,
+}
+
+impl App {
+    pub async fn build(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        console_output: Option<Arc<ConsoleOutput>>,
+        extra_platforms: Vec<Arc<dyn ChatPlatform>>,
+    ) -> Result<App, StartupError> {
+        let store = open_store(&config).await?;
+        let templates = Arc::new(Templates::load(Some(&config.templates_dir))?);
+        let mut platforms = extra_platforms;
+        let console = console_output.map(|output| Console {
+            platform: Arc::new(ConsolePlatform::new(output.clone())),
+            output,
+        });
+        if let Some(console) = &console {
+            platforms.push(console.platform.clone());
+        }
+        let engine = Arc::new(Engine::new(
+            store.clone(),
+            Arc::new(config),
+            templates,
+            clock,
+            platforms,
+        ));
+        Ok(App {
+            engine,
+            store,
+            console,
+        })
+    }
+
+    /// Runs timers and deliveries until `shutdown` turns true.
+    pub fn spawn_workers(
+        &self,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let engine = self.engine.clone();
+        let wake = engine.outbox_ready();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = engine.run_timers().await {
+                    warn!(%error, "timer pass failed");
+                }
+                loop {
+                    match engine.deliver_due().await {
+                        Ok(0) => break,
+                        Ok(_) => continue,
+                        Err(error) => {
+                            warn!(%error, "delivery pass failed");
+                            break;
+                        }
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(TICK) => {}
+                    _ = wake.notified() => {}
+                    _ = shutdown.changed() => {}
+                }
+                if *shutdown.borrow() {
+                    info!("workers stopped");
+                    return;
+                }
+            }
+        })
+    }
+
+    pub fn web_state(&self) -> WebState {
+        WebState {
+            store: self.store.clone() as Arc<dyn Store>,
+            metrics: crate::telemetry::metrics(),
+        }
+    }
+}
+
+/// Binds the web server's address.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Listen { addr, source })
+}
+
+/// Serves HTTP until `shutdown` turns true, finishing requests in flight.
+pub async fn serve_http(
+    listener: TcpListener,
+    state: WebState,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let router = web::router(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            while !*shutdown.borrow() {
+                if shutdown.changed().await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

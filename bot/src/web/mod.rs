@@ -1,0 +1,46 @@
+//! The HTTP server: health, metrics, and (from adapters) the platforms' inbound endpoints.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct WebState {
+    pub store: Arc<dyn Store>,
+    pub metrics: PrometheusHandle,
+}
+
+pub fn router(state: WebState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// 200 while the store answers, 503 when it does not.
+async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
+        Err(error) => {
+            tracing::warn!(%error, "health check: the store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer\n".to_owned(),
+            )
+        }
+    }
+}
+
+async fn metrics(State(state): State<WebState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}

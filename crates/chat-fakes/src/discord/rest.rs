@@ -1,0 +1,154 @@
+//! The REST entry point: route lookup, token and schema checks, injected faults, rate-limit
+//! headers, and the gateway upgrade.
+
+use super::*;
+
+pub(super) async fn gateway_ws(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(query): RawQuery,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let hub = Arc::clone(&inner.gateway);
+    let query = query.as_deref().map(parse_form).unwrap_or_default();
+    upgrade.on_upgrade(move |ws| gateway::run_connection(ws, hub, query))
+}
+
+fn answer(status: u16, body: Option<&Value>) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match body {
+        Some(b) => (code, Json(b.clone())).into_response(),
+        None => code.into_response(),
+    }
+}
+
+fn set_header(r: &mut Response, name: &'static str, value: String) {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        r.headers_mut().insert(HeaderName::from_static(name), v);
+    }
+}
+
+fn rate_headers(r: &mut Response, template: &str, remaining: u32, reset_after: f64) {
+    set_header(r, "x-ratelimit-limit", "5".into());
+    set_header(r, "x-ratelimit-remaining", remaining.to_string());
+    set_header(
+        r,
+        "x-ratelimit-reset",
+        format!("{:.3}", epoch_secs_f64() + reset_after),
+    );
+    set_header(r, "x-ratelimit-reset-after", format!("{reset_after:.3}"));
+    let bucket: u64 = template.bytes().fold(1469598103934665603u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(1099511628211)
+    });
+    set_header(r, "x-ratelimit-bucket", format!("{bucket:016x}"));
+}
+
+pub(super) async fn rest(
+    State(inner): State<Arc<Inner>>,
+    Path(path): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let path = format!("/{path}");
+    let query = query.as_deref().map(parse_form).unwrap_or_default();
+    let mut call = DiscordCall {
+        method: method.to_string(),
+        path: path.clone(),
+        template: String::new(),
+        path_params: BTreeMap::new(),
+        query: query.clone(),
+        body: serde_json::from_slice(&body).ok(),
+        status: 0,
+        response: None,
+        at: SystemTime::now(),
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let checked = match inner.spec.lookup(&method, &path) {
+        Lookup::NotFound => Err(Refusal::new(404, 0, "404: Not Found")),
+        Lookup::MethodNotAllowed => Err(Refusal::new(405, 0, "405: Method Not Allowed")),
+        Lookup::Found(op, params) => {
+            call.template = op.template.clone();
+            call.path_params = params.clone();
+            let auth = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            let bot_ok = auth == Some(format!("Bot {BOT_TOKEN}").as_str());
+            let auth_refused = match op.auth {
+                BotAuth::Required => !bot_ok,
+                BotAuth::Optional => auth.is_some() && !bot_ok,
+                BotAuth::NotAccepted => true,
+            };
+            if auth_refused {
+                Err(Refusal::new(401, 0, "401: Unauthorized"))
+            } else {
+                inner.spec.check(op, &params, &query, &content_type, &body)
+            }
+        }
+    };
+    let parsed = match checked {
+        Err(refusal) => {
+            call.status = refusal.status;
+            call.response = Some(refusal.body.clone());
+            lock(&inner.rejected).push(call);
+            return answer(refusal.status, Some(&refusal.body));
+        }
+        Ok(parsed) => parsed,
+    };
+    let fault = lock(&inner.faults)
+        .get_mut(&(call.method.clone(), call.template.clone()))
+        .and_then(VecDeque::pop_front);
+    let mut response = match fault {
+        Some(Fault::RateLimited { retry_after }) => {
+            let body = json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false});
+            call.status = 429;
+            call.response = Some(body.clone());
+            let mut r = answer(429, Some(&body));
+            rate_headers(&mut r, &call.template, 0, retry_after);
+            set_header(
+                &mut r,
+                "retry-after",
+                format!("{}", retry_after.ceil() as u64),
+            );
+            set_header(&mut r, "x-ratelimit-scope", "user".into());
+            lock(&inner.calls).push(call);
+            return r;
+        }
+        Some(Fault::ServerError) => {
+            let body = json!({"message": "500: Internal Server Error", "code": 0});
+            call.status = 500;
+            call.response = Some(body.clone());
+            lock(&inner.calls).push(call);
+            return answer(500, Some(&body));
+        }
+        Some(Fault::Timeout(delay)) => {
+            tokio::time::sleep(delay).await;
+            run_route(&inner, &mut call, parsed.as_ref())
+        }
+        None => run_route(&inner, &mut call, parsed.as_ref()),
+    };
+    rate_headers(&mut response, &call.template, 4, 1.0);
+    lock(&inner.calls).push(call);
+    response
+}
+
+fn run_route(inner: &Inner, call: &mut DiscordCall, body: Option<&Value>) -> Response {
+    let req = Req {
+        method: &call.method,
+        template: &call.template,
+        params: &call.path_params,
+        query: &call.query,
+        body,
+    };
+    let (status, out) = match lock(&inner.world).handle(&req) {
+        Ok((status, out)) => (status, out),
+        Err(refusal) => (refusal.status, Some(refusal.body)),
+    };
+    call.status = status;
+    call.response = out.clone();
+    answer(status, out.as_ref())
+}

@@ -1,0 +1,405 @@
+//! The in-RAM tantivy index of a knowledge base and client-scoped, confidence-gated search.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query,
+    TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexWriter, Searcher, TantivyDocument, Term};
+
+use crate::article::{load_dir, normalize_client, Article, Problem, Scope};
+use crate::confidence::{coverage, Coverage};
+use crate::error::KbError;
+use crate::query::{self, Concept, Variant};
+use crate::synonyms::Synonyms;
+use crate::text;
+use crate::vocab::{Vocabulary, VocabularyBuilder};
+
+pub use crate::confidence::SearchParams;
+
+/// Indexing memory budget; tantivy needs at least 15 MB per thread.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// The scope term of articles visible to every client. Client ids are indexed as
+/// `client:<id>`, so no client id can ever equal it.
+const SCOPE_ALL: &str = "all:";
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The article's slug.
+    pub slug: String,
+    /// The article's title.
+    pub title: String,
+    /// Ranking score (BM25 with field boosts, adjusted for question coverage); only
+    /// meaningful relative to the other hits of the same search.
+    pub score: f32,
+}
+
+/// A candidate article with its scores.
+#[derive(Debug)]
+pub(crate) struct Ranked<'a> {
+    /// Final score: BM25 adjusted for coverage and client specificity.
+    pub score: f32,
+    /// Raw tantivy score.
+    pub bm25: f32,
+    pub coverage: Coverage,
+    pub article: &'a Article,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    title: Field,
+    tags: Field,
+    body: Field,
+    scope: Field,
+    ord: Field,
+}
+
+/// A searchable knowledge base. Built once, then shared: it is `Send + Sync` and every
+/// method takes `&self`.
+pub struct KnowledgeBase {
+    articles: Vec<Article>,
+    by_slug: HashMap<String, usize>,
+    index: Index,
+    searcher: Searcher,
+    fields: Fields,
+    /// Article ordinal of each document, per segment.
+    doc_ords: Vec<Vec<u32>>,
+    vocab: Vocabulary,
+    synonyms: Synonyms,
+    params: SearchParams,
+    surface: TextAnalyzer,
+    stemmer: TextAnalyzer,
+}
+
+impl std::fmt::Debug for KnowledgeBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnowledgeBase")
+            .field("articles", &self.articles.len())
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KnowledgeBase {
+    /// Indexes the given articles. Fails on duplicate slugs or if tantivy fails.
+    pub fn build(articles: Vec<Article>) -> Result<Self, KbError> {
+        let mut by_slug = HashMap::with_capacity(articles.len());
+        for (i, article) in articles.iter().enumerate() {
+            if by_slug.insert(article.slug.clone(), i).is_some() {
+                return Err(KbError::DuplicateSlug(article.slug.clone()));
+            }
+        }
+
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        index
+            .tokenizers()
+            .register(text::ANALYZER, text::stemming_analyzer());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let mut vocab = VocabularyBuilder::new();
+        for (ord, article) in articles.iter().enumerate() {
+            let title = text::normalize(&article.title);
+            let tags: Vec<String> = article.tags.iter().map(|t| text::normalize(t)).collect();
+            let body = text::normalize(&article.body);
+            let mut doc = TantivyDocument::new();
+            doc.add_u64(fields.ord, ord as u64);
+            doc.add_text(fields.title, &title);
+            for tag in &tags {
+                doc.add_text(fields.tags, tag);
+            }
+            doc.add_text(fields.body, &body);
+            match &article.scope {
+                Scope::All => doc.add_text(fields.scope, SCOPE_ALL),
+                Scope::Clients(ids) => {
+                    for id in ids {
+                        doc.add_text(fields.scope, scope_term(id));
+                    }
+                }
+            }
+            writer.add_document(doc)?;
+            let mut texts: Vec<&str> = vec![&title, &body];
+            texts.extend(tags.iter().map(String::as_str));
+            vocab.add(&texts);
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+
+        let reader = index.reader()?;
+        let searcher = reader.searcher();
+        let mut doc_ords = Vec::new();
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("ord")?;
+            let ords = (0..segment.max_doc())
+                .map(|doc| column.first(doc).map_or(u32::MAX, |o| o as u32))
+                .collect();
+            doc_ords.push(ords);
+        }
+        let surface = text::surface_analyzer();
+        let mut split = surface.clone();
+        let synonyms = Synonyms::new(|phrase| text::words(&mut split, phrase));
+        Ok(KnowledgeBase {
+            articles,
+            by_slug,
+            index,
+            searcher,
+            fields,
+            doc_ords,
+            vocab: vocab.finish(),
+            synonyms,
+            params: SearchParams::default(),
+            surface,
+            stemmer: text::stemming_analyzer(),
+        })
+    }
+
+    /// Loads `dir` with [`load_dir`] and indexes the valid articles.
+    pub fn open(dir: &Path) -> Result<(Self, Vec<Problem>), KbError> {
+        let (articles, problems) = load_dir(dir)?;
+        Ok((Self::build(articles)?, problems))
+    }
+
+    /// Replaces the ranking and confidence parameters (the defaults are tuned on the
+    /// bundled evaluation set).
+    pub fn with_params(mut self, params: SearchParams) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// The parameters in use.
+    pub fn params(&self) -> &SearchParams {
+        &self.params
+    }
+
+    /// The best articles visible to `client` for `question`, best first, at most `limit`.
+    /// Empty when no article is a confident match: the caller should escalate.
+    pub fn search(&self, client: &str, question: &str, limit: usize) -> Vec<Hit> {
+        self.search_with(client, question, limit, &self.params)
+    }
+
+    /// [`KnowledgeBase::search`] with explicit parameters (used for tuning).
+    pub fn search_with(
+        &self,
+        client: &str,
+        question: &str,
+        limit: usize,
+        params: &SearchParams,
+    ) -> Vec<Hit> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let (_, ranked) = self.rank(client, question, limit.max(params.candidates), params);
+        match ranked.first() {
+            Some(best) if params.is_confident(&best.coverage) => {}
+            _ => return Vec::new(),
+        }
+        ranked
+            .into_iter()
+            .enumerate()
+            .filter(|(i, r)| *i == 0 || r.coverage.fraction >= params.min_secondary_coverage)
+            .take(limit)
+            .map(|(_, r)| Hit {
+                slug: r.article.slug.clone(),
+                title: r.article.title.clone(),
+                score: r.score,
+            })
+            .collect()
+    }
+
+    /// The question's concepts and up to `wanted` candidate articles visible to `client`,
+    /// re-ranked by coverage, best first, before the confidence check.
+    pub(crate) fn rank(
+        &self,
+        client: &str,
+        question: &str,
+        wanted: usize,
+        params: &SearchParams,
+    ) -> (Vec<Concept>, Vec<Ranked<'_>>) {
+        let client = normalize_client(client);
+        let concepts = query::plan(
+            question,
+            &mut self.surface.clone(),
+            &mut self.stemmer.clone(),
+            &self.synonyms,
+            &self.vocab,
+            params,
+        );
+        let Some(text_query) = self.text_query(&concepts, params) else {
+            return (concepts, Vec::new());
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, text_query),
+            (Occur::Must, self.scope_filter(&client)),
+        ]);
+        let Ok(top) = self.searcher.search(&query, &TopDocs::with_limit(wanted.max(1))) else {
+            return (concepts, Vec::new());
+        };
+
+        let mut ranked = Vec::with_capacity(top.len());
+        for (bm25, address) in top {
+            let Some(&ord) = self
+                .doc_ords
+                .get(address.segment_ord as usize)
+                .and_then(|ords| ords.get(address.doc_id as usize))
+            else {
+                continue;
+            };
+            let Some(article) = self.articles.get(ord as usize) else {
+                continue;
+            };
+            // The filter above already excludes other clients' articles; this check is
+            // a second line of defence and never triggers in practice.
+            if !article.is_visible_to(&client) {
+                continue;
+            }
+            let coverage = coverage(&concepts, &self.vocab, ord as usize, params);
+            let mut score = bm25 * (1.0 + params.coverage_weight * coverage.fraction);
+            if matches!(article.scope, Scope::Clients(_)) {
+                score *= params.client_bonus;
+            }
+            ranked.push(Ranked {
+                score,
+                bm25,
+                coverage,
+                article,
+            });
+        }
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.article.slug.cmp(&b.article.slug))
+        });
+        (concepts, ranked)
+    }
+
+    /// The article with this slug, whatever its scope.
+    pub fn article(&self, slug: &str) -> Option<&Article> {
+        self.by_slug.get(slug).map(|&i| &self.articles[i])
+    }
+
+    /// All articles, in the order they were given.
+    pub fn articles(&self) -> &[Article] {
+        &self.articles
+    }
+
+    /// Number of articles.
+    pub fn len(&self) -> usize {
+        self.articles.len()
+    }
+
+    /// Whether the knowledge base has no articles.
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty()
+    }
+
+    /// Bytes used by the search index (segments in RAM), as reported by tantivy.
+    pub fn index_bytes(&self) -> u64 {
+        self.searcher
+            .space_usage()
+            .map_or(0, |usage| usage.total().get_bytes())
+    }
+
+    /// The tantivy index (for diagnostics).
+    pub fn tantivy_index(&self) -> &Index {
+        &self.index
+    }
+
+    fn text_query(&self, concepts: &[Concept], params: &SearchParams) -> Option<Box<dyn Query>> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = concepts
+            .iter()
+            .filter_map(|concept| {
+                let variants: Vec<Box<dyn Query>> = concept
+                    .variants
+                    .iter()
+                    .filter(|v| v.ids.is_some())
+                    .map(|v| self.variant_query(v, params))
+                    .collect();
+                match variants.len() {
+                    0 => None,
+                    1 => variants.into_iter().next(),
+                    _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                        variants,
+                        params.synonym_tie_breaker,
+                    )) as Box<dyn Query>),
+                }
+            })
+            .map(|q| (Occur::Should, q))
+            .collect();
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    }
+
+    fn variant_query(&self, variant: &Variant, params: &SearchParams) -> Box<dyn Query> {
+        let fields = [
+            (self.fields.title, params.title_boost),
+            (self.fields.tags, params.tags_boost),
+            (self.fields.body, 1.0),
+        ];
+        let clauses = fields
+            .iter()
+            .map(|&(field, boost)| {
+                let terms: Vec<Term> = variant
+                    .stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                let inner: Box<dyn Query> = if terms.len() == 1 {
+                    Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))
+                } else {
+                    Box::new(PhraseQuery::new(terms))
+                };
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(inner, boost * variant.weight)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn scope_filter(&self, client: &str) -> Box<dyn Query> {
+        let mut terms = vec![Term::from_field_text(self.fields.scope, SCOPE_ALL)];
+        if !client.is_empty() {
+            terms.push(Term::from_field_text(self.fields.scope, &scope_term(client)));
+        }
+        let clauses = terms
+            .into_iter()
+            .map(|t| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), 0.0))
+    }
+}
+
+fn scope_term(client: &str) -> String {
+    format!("client:{client}")
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(text::ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        title: builder.add_text_field("title", text.clone()),
+        tags: builder.add_text_field("tags", text.clone()),
+        body: builder.add_text_field("body", text),
+        scope: builder.add_text_field("scope", STRING),
+        ord: builder.add_u64_field("ord", NumericOptions::default().set_fast()),
+    };
+    (builder.build(), fields)
+}

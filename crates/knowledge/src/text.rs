@@ -1,0 +1,164 @@
+//! Text handling shared by indexing and querying: analyzers, word splitting,
+//! conversational stop words and one-edit typo matching.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+
+/// Name under which the stemming analyzer is registered in the index.
+pub(crate) const ANALYZER: &str = "kb_en";
+
+/// Tokens longer than this are dropped (hashes, base64, URLs without breaks).
+const MAX_TOKEN_LEN: usize = 40;
+
+/// Lowercasing, accent-folding, English-stemming analyzer used for every text field.
+/// Stop words are kept in the index so that phrases such as "locked out" still match;
+/// they are dropped from questions instead (see [`is_stop_word`]).
+pub(crate) fn stemming_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The same analyzer without stemming: yields the surface words used for typo matching.
+pub(crate) fn surface_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_LEN))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Removes apostrophes so that "can't" is one word ("cant") both in articles and questions.
+pub(crate) fn normalize(text: &str) -> String {
+    text.chars().filter(|c| !matches!(c, '\'' | '’' | '‘' | '`')).collect()
+}
+
+/// Runs `analyzer` over `text` and returns the token texts.
+pub(crate) fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Lowercase surface words of a question, in order (apostrophes removed, accents folded).
+pub(crate) fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    tokens(analyzer, &normalize(text))
+}
+
+/// Words that carry no topic in a support question: English function words plus the
+/// filler people type when asking for help ("hi, please help, it's not working").
+const STOP_WORDS: &[&str] = &[
+    "a", "able", "about", "above", "actually", "after", "afternoon", "again", "ago", "all",
+    "already", "also", "am", "an", "and", "another", "any", "anybody", "anymore", "anyone",
+    "anything", "anyway", "are", "arent", "as", "asap", "at", "basically", "be", "because",
+    "been", "before", "being", "both", "but", "by", "can", "cannot", "cant", "could",
+    "couldnt", "currently", "day", "did", "didnt", "do", "does", "doesnt", "doing", "done",
+    "dont", "down", "each", "either", "else", "etc", "even", "evening", "ever", "every",
+    "everything", "excuse", "few", "fix", "fixed", "for", "friday", "from", "get", "gets",
+    "getting", "give", "go", "going", "got", "guys", "had", "has", "hasnt", "have",
+    "havent", "having", "he", "hello", "help", "her", "here", "hey", "hi", "him", "his",
+    "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "issue", "issues", "it",
+    "its", "itself", "ive", "just", "keep", "keeps", "kind", "know", "last", "lately",
+    "let", "like", "literally", "lol", "me", "might", "mine", "monday", "more", "morning",
+    "most", "much", "must", "my", "myself", "need", "needs", "never", "next", "night",
+    "no", "nor", "not", "now", "of", "off", "ok", "okay", "on", "once", "one", "only",
+    "or", "other", "our", "ours", "out", "over", "please", "pls", "plz", "problem",
+    "problems", "put", "quick", "quite", "really", "right", "said", "same", "saturday",
+    "say", "says", "seem", "seems", "set", "she", "should", "since", "so", "some",
+    "somebody", "someone", "something", "sorry", "still", "stuff", "such", "suddenly",
+    "sunday", "sure", "tell", "than", "thank", "thanks", "that", "thats", "the", "their",
+    "them", "then", "there", "these", "they", "thing", "things", "third", "this", "those",
+    "thursday", "thx", "time", "times", "to", "today", "told", "tomorrow", "tonight",
+    "too", "tried", "try", "trying", "tuesday", "turn", "u", "unable", "up", "ur",
+    "urgent", "us", "use", "using", "very", "via", "want", "wanted", "was", "wasnt", "way",
+    "we", "wednesday", "week", "weekend", "weeks", "were", "what", "whats", "when",
+    "where", "which", "while", "who", "whole", "why", "will", "with", "wont", "work",
+    "working", "works", "would", "wouldnt", "yes", "yesterday", "yet", "you", "your",
+    "youre", "yourself",
+];
+
+/// Whether a (lowercase, apostrophe-free) question word is a stop word.
+pub(crate) fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+        || (word.chars().count() == 1 && !word.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether `a` and `b` differ by at most one edit: an insertion, a deletion, a
+/// substitution or a swap of two neighbouring characters.
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        if prefix == short.len() {
+            return true;
+        }
+        let rest = prefix + 1;
+        // Substitution at `prefix`, or a swap of `prefix` and `prefix + 1`.
+        short[rest..] == long[rest..]
+            || (rest < short.len()
+                && short[prefix] == long[rest]
+                && short[rest] == long[prefix]
+                && short[rest + 1..] == long[rest + 1..])
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+/// The word itself and every string obtained by deleting one character: two words are
+/// within one edit only if these neighbourhoods intersect.
+pub(crate) fn deletion_neighbourhood(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = Vec::with_capacity(chars.len() + 1);
+    out.push(word.to_string());
+    for skip in 0..chars.len() {
+        let variant: String = chars
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, c)| *c)
+            .collect();
+        if out.last() != Some(&variant) {
+            out.push(variant);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn one_edit() {
+        assert!(within_one_edit("password", "pasword"));
+        assert!(within_one_edit("password", "passwrod"));
+        assert!(within_one_edit("printer", "printar"));
+        assert!(within_one_edit("outlook", "outlook"));
+        assert!(!within_one_edit("printer", "prnitre"));
+        assert!(!within_one_edit("weather", "whether"));
+    }
+
+    #[test]
+    fn words_fold_apostrophes() {
+        let mut analyzer = surface_analyzer();
+        assert_eq!(words(&mut analyzer, "Can't log in!"), ["cant", "log", "in"]);
+    }
+}

@@ -169,6 +169,17 @@ pub struct OutboxItem {
 pub struct Receipt {
     /// The platform's id for what was created (message ts, message id, channel id).
     pub id: String,
-    /// For room creation: the room's id and name on the platform.
-    pub room: Option<(String, String)>,
+    /// For room creation: the room the platform created.
+    pub room: Option<OpenedRoom>,
+}
+
+/// A room a platform created for an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenedRoom {
+    /// The platform's channel id.
+    pub id: String,
+    /// The name it got (it may carry a suffix when the planned name was taken).
+    pub name: String,
+    /// The id of the pinned brief message, which later brief refreshes edit.
+    pub brief: Option<String>,
 }

@@ -14,11 +14,13 @@ CREATE TABLE incidents (
     resolved_at BIGINT,
     state       TEXT NOT NULL,
     version     BIGINT NOT NULL,
-    timer_at    BIGINT
+    timer_at    BIGINT,
+    update_due  BIGINT
 );
 CREATE INDEX incidents_timer ON incidents (timer_at) WHERE timer_at IS NOT NULL;
 CREATE INDEX incidents_client ON incidents (client, declared_at);
 CREATE INDEX incidents_declared ON incidents (declared_at);
+CREATE INDEX incidents_update_due ON incidents (update_due) WHERE update_due IS NOT NULL;
 
 CREATE TABLE incident_rooms (
     platform    TEXT NOT NULL,
@@ -70,3 +72,13 @@ CREATE TABLE status_posts (
     PRIMARY KEY (incident_id, sequence)
 );
 CREATE INDEX status_posts_client ON status_posts (client, posted_at);
+
+-- Inbound platform events already handled (Slack event ids, interaction ids), so a retry,
+-- even after a restart, is acknowledged and not handled twice.
+CREATE TABLE processed_events (
+    platform TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    seen_at  BIGINT NOT NULL,
+    PRIMARY KEY (platform, event_id)
+);
+CREATE INDEX processed_events_age ON processed_events (seen_at);

@@ -86,6 +86,9 @@ pub enum EventKind {
         platform: String,
         room: String,
         name: String,
+        /// The pinned brief's message id, for platforms that edit it in place.
+        #[serde(default)]
+        brief: Option<String>,
     },
     Resolved {
         summary: Option<String>,

@@ -23,6 +23,9 @@ pub struct RoomRef {
     pub platform: String,
     pub room: String,
     pub name: String,
+    /// The pinned brief's message id, once posted.
+    #[serde(default)]
+    pub brief: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +168,7 @@ impl Incident {
                         platform: platform.clone(),
                         room: String::new(),
                         name: name.clone(),
+                        brief: None,
                     });
                 }
             }
@@ -172,12 +176,14 @@ impl Incident {
                 platform,
                 room,
                 name,
+                brief,
             } => {
                 self.rooms.retain(|existing| &existing.platform != platform);
                 self.rooms.push(RoomRef {
                     platform: platform.clone(),
                     room: room.clone(),
                     name: name.clone(),
+                    brief: brief.clone(),
                 });
             }
             EventKind::Resolved { summary } => {

@@ -160,16 +160,15 @@ impl Engine {
         let now = self.clock.now();
         let destination = &item.delivery.destination;
         let mut events = Vec::new();
-        if let (Destination::OpenRoom { platform }, Some((room, name))) =
-            (destination, &receipt.room)
-        {
+        if let (Destination::OpenRoom { platform }, Some(opened)) = (destination, &receipt.room) {
             events.push(TimelineEvent {
                 at: now,
                 actor: None,
                 kind: EventKind::RoomOpened {
                     platform: platform.clone(),
-                    room: room.clone(),
-                    name: name.clone(),
+                    room: opened.id.clone(),
+                    name: opened.name.clone(),
+                    brief: opened.brief.clone(),
                 },
             });
         }

@@ -28,8 +28,8 @@ pub async fn insert(
     timer_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO incidents (id, client, severity, stage, title, declared_at, resolved_at, state, version, timer_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)",
+        "INSERT INTO incidents (id, client, severity, stage, title, declared_at, resolved_at, state, version, timer_at, update_due) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)",
     )
     .bind(incident.id.as_str())
     .bind(incident.client.as_str())
@@ -40,6 +40,7 @@ pub async fn insert(
     .bind(incident.resolved_at.map(millis))
     .bind(encode(incident)?)
     .bind(timer_at.map(millis))
+    .bind(incident.next_update_due.map(millis))
     .execute(&mut *conn)
     .await?;
     add_rooms(conn, incident).await
@@ -54,7 +55,7 @@ pub async fn update(
 ) -> Result<bool, StoreError> {
     let result = sqlx::query(
         "UPDATE incidents SET severity = $1, stage = $2, title = $3, resolved_at = $4, state = $5, \
-         version = version + 1, timer_at = $6 WHERE id = $7 AND version = $8",
+         version = version + 1, timer_at = $6, update_due = $7 WHERE id = $8 AND version = $9",
     )
     .bind(incident.severity.as_str())
     .bind(incident.stage.as_str())
@@ -62,6 +63,7 @@ pub async fn update(
     .bind(incident.resolved_at.map(millis))
     .bind(encode(incident)?)
     .bind(timer_at.map(millis))
+    .bind(incident.next_update_due.map(millis))
     .bind(incident.id.as_str())
     .bind(expected_version)
     .execute(&mut *conn)
@@ -160,4 +162,25 @@ pub async fn due(
             IncidentId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))
         })
         .collect()
+}
+
+/// The earliest pending timer, so the worker can sleep exactly until then.
+pub async fn next_timer(conn: &mut AnyConnection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let at: Option<i64> =
+        sqlx::query("SELECT MIN(timer_at) FROM incidents WHERE timer_at IS NOT NULL")
+            .fetch_one(conn)
+            .await?
+            .try_get(0)?;
+    at.map(super::sql::from_millis).transpose()
+}
+
+/// Open incidents whose client update is past due.
+pub async fn overdue(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(sqlx::query(
+        "SELECT COUNT(*) FROM incidents WHERE update_due IS NOT NULL AND update_due < $1",
+    )
+    .bind(millis(now))
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?)
 }

@@ -2,6 +2,7 @@
 //! `Store` is the port the core talks to; `SqlStore` implements it on SQLite or PostgreSQL.
 
 mod backend;
+mod events;
 mod incidents;
 mod outbox;
 mod sql;
@@ -87,6 +88,19 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<IncidentId>, StoreError>;
+
+    /// When the earliest timer is due, if any.
+    async fn next_timer_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// How many open incidents have an overdue client update.
+    async fn overdue_incidents(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
+
+    /// Records an inbound event id; `false` when it was seen before (a retry to acknowledge only).
+    async fn first_sighting(
+        &self,
+        platform: &str,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// Leases up to `limit` pending deliveries whose time has come; a lease keeps other replicas off.
     async fn claim_deliveries(

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::{
-    backend::Backend, incidents, outbox, status, timeline, Change, IncidentFilter, StatusPost,
-    Store, StoreError, Versioned,
+    backend::Backend, events, incidents, outbox, status, timeline, Change, IncidentFilter,
+    StatusPost, Store, StoreError, Versioned,
 };
 use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{OutboxItem, Receipt};
@@ -135,6 +135,26 @@ impl Store for SqlStore {
     ) -> Result<Vec<IncidentId>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         incidents::due(&mut conn, now, limit).await
+    }
+
+    async fn next_timer_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        incidents::next_timer(&mut conn).await
+    }
+
+    async fn overdue_incidents(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        incidents::overdue(&mut conn, now).await
+    }
+
+    async fn first_sighting(
+        &self,
+        platform: &str,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        events::first_sighting(&mut conn, platform, event_id, now).await
     }
 
     async fn claim_deliveries(

@@ -131,6 +131,7 @@ async fn rooms_find_their_incident(store: &dyn Store) {
             platform: "slack".into(),
             room: "C0ROOM".into(),
             name: "inc-20261125-acme-mail-down".into(),
+            brief: None,
         },
     };
     let mut next = incident.clone();
@@ -340,6 +341,41 @@ async fn listing_filters_by_client_and_state(store: &dyn Store) {
     );
 }
 
+async fn retried_events_are_recognised(store: &dyn Store) {
+    assert!(store.first_sighting("slack", "Ev123", t0()).await.unwrap());
+    assert!(!store.first_sighting("slack", "Ev123", t0()).await.unwrap());
+    assert!(
+        store
+            .first_sighting("discord", "Ev123", t0())
+            .await
+            .unwrap(),
+        "platforms are separate"
+    );
+}
+
+async fn overdue_and_next_timer(store: &dyn Store) {
+    assert_eq!(store.next_timer_at().await.unwrap(), None);
+    declare(store, "acme", t0()).await;
+    assert_eq!(
+        store.next_timer_at().await.unwrap(),
+        Some(t0() + chrono::Duration::minutes(30))
+    );
+    assert_eq!(
+        store
+            .overdue_incidents(t0() + chrono::Duration::minutes(29))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .overdue_incidents(t0() + chrono::Duration::minutes(31))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -371,6 +407,8 @@ on_both_backends!(
     outbox_claims_lease_and_order,
     status_posts_stay_with_their_client,
     listing_filters_by_client_and_state,
+    retried_events_are_recognised,
+    overdue_and_next_timer,
 );
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use super::{ChatPlatform, DeliveryError};
 use crate::commands::UserRef;
 use crate::domain::{Incident, UserId};
-use crate::effects::{Action, Destination, OutboxItem, Receipt};
+use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
 
 pub use output::ConsoleOutput;
 pub use repl::run;
@@ -75,7 +75,11 @@ impl ChatPlatform for ConsolePlatform {
                 self.output.room_opened(&name, &message.text);
                 Ok(Receipt {
                     id: name.clone(),
-                    room: Some((name.clone(), name)),
+                    room: Some(OpenedRoom {
+                        id: name.clone(),
+                        name,
+                        brief: None,
+                    }),
                 })
             }
             Destination::Room { .. } => {

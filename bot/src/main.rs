@@ -143,7 +143,7 @@ async fn run_console(path: Option<&Path>) -> anyhow::Result<ExitCode> {
             ));
             Some(tokio::spawn(startup::serve_http(
                 listener,
-                app.web_state(),
+                app.router(),
                 stopped,
             )))
         }
@@ -178,11 +178,15 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let (stop, stopped) = watch::channel(false);
     let workers = app.spawn_workers(stopped.clone());
-    let web = tokio::spawn(startup::serve_http(listener, app.web_state(), stopped));
+    let connections = app.spawn_connections(stopped.clone());
+    let web = tokio::spawn(startup::serve_http(listener, app.router(), stopped));
     startup::shutdown_signal().await;
     tracing::info!("shutting down: finishing work in flight");
     let _ = stop.send(true);
     let _ = workers.await;
+    for connection in connections {
+        let _ = connection.await;
+    }
     web.await??;
     app.store.close().await;
     Ok(ExitCode::SUCCESS)

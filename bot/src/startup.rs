@@ -29,6 +29,8 @@ pub enum StartupError {
     Migrate { url: String, source: StoreError },
     #[error("templates: {0}")]
     Templates(#[from] TemplateError),
+    #[error(transparent)]
+    Adapter(#[from] crate::chat::AdapterError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -87,7 +89,8 @@ impl App {
     ) -> Result<App, StartupError> {
         let store = open_store(&config).await?;
         let templates = Arc::new(Templates::load(Some(&config.templates_dir))?);
-        let mut platforms = extra_platforms;
+        let mut platforms = crate::chat::outbound_platforms(&config)?;
+        platforms.extend(extra_platforms);
         let console = console_output.map(|output| Console {
             platform: Arc::new(ConsolePlatform::new(output.clone())),
             output,
@@ -144,6 +147,19 @@ impl App {
         })
     }
 
+    /// Every HTTP endpoint: health, metrics, and each enabled platform's inbound routes.
+    pub fn router(&self) -> axum::Router {
+        web::router(self.web_state()).merge(crate::chat::inbound_routes(&self.engine))
+    }
+
+    /// Socket Mode, the Discord gateway: whatever connections the enabled platforms keep open.
+    pub fn spawn_connections(
+        &self,
+        shutdown: watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        crate::chat::spawn_connections(&self.engine, shutdown)
+    }
+
     pub fn web_state(&self) -> WebState {
         WebState {
             store: self.store.clone() as Arc<dyn Store>,
@@ -162,10 +178,9 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
 /// Serves HTTP until `shutdown` turns true, finishing requests in flight.
 pub async fn serve_http(
     listener: TcpListener,
-    state: WebState,
+    router: axum::Router,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let router = web::router(state);
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             while !*shutdown.borrow() {

@@ -2,9 +2,19 @@
 
 pub mod console;
 
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::engine::Engine;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
+
 use thiserror::Error;
 
 use crate::domain::Incident;
@@ -52,4 +62,35 @@ pub trait ChatPlatform: Send + Sync + 'static {
         item: &OutboxItem,
         incident: &Incident,
     ) -> Result<Receipt, DeliveryError>;
+}
+
+/// Why an adapter could not start.
+#[derive(Debug, Error)]
+#[error("{platform}: {message}")]
+pub struct AdapterError {
+    pub platform: &'static str,
+    pub message: String,
+}
+
+/// The outbound side of every chat platform the configuration enables (the console is added
+/// by the caller, since only it knows about the terminal).
+pub fn outbound_platforms(config: &Config) -> Result<Vec<Arc<dyn ChatPlatform>>, AdapterError> {
+    let platforms: Vec<Arc<dyn ChatPlatform>> = Vec::new();
+    let _ = config;
+    Ok(platforms)
+}
+
+/// The HTTP endpoints of every enabled platform (`/slack/...`, `/discord/...`).
+pub fn inbound_routes(engine: &Arc<Engine>) -> Router {
+    let _ = engine;
+    Router::new()
+}
+
+/// Long-running connections of enabled platforms (Slack Socket Mode, the Discord gateway).
+pub fn spawn_connections(
+    engine: &Arc<Engine>,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let _ = (engine, shutdown);
+    Vec::new()
 }

@@ -1,5 +1,6 @@
 //! Support for tests of this crate and of its users: throwaway databases.
 
+pub mod app;
 pub mod postgres;
 
 use crate::store::{SqlStore, Store};

@@ -32,6 +32,11 @@ impl ManualClock {
         *now += chrono::Duration::from_std(by).expect("test durations fit");
     }
 
+    /// The current reading, without needing the `Clock` trait in scope.
+    pub fn now_for_test(&self) -> DateTime<Utc> {
+        Clock::now(self)
+    }
+
     pub fn set(&self, to: DateTime<Utc>) {
         *self.0.lock().unwrap_or_else(|poison| poison.into_inner()) = to;
     }

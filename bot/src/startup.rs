@@ -2,12 +2,11 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::chat::console::{ConsoleOutput, ConsolePlatform};
 use crate::chat::ChatPlatform;
@@ -17,9 +16,6 @@ use crate::engine::Engine;
 use crate::store::{SqlStore, Store, StoreError};
 use crate::templates::{TemplateError, Templates};
 use crate::web::{self, WebState};
-
-/// How often timers are checked when nothing wakes the worker sooner.
-pub const TICK: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Error)]
 pub enum StartupError {
@@ -112,7 +108,8 @@ impl App {
         })
     }
 
-    /// Runs timers and deliveries until `shutdown` turns true.
+    /// Runs timers and deliveries until `shutdown` turns true. The worker sleeps until the
+    /// earliest timer (at most a tick), and wakes at once when a command queues a message.
     pub fn spawn_workers(
         &self,
         mut shutdown: watch::Receiver<bool>,
@@ -121,21 +118,9 @@ impl App {
         let wake = engine.outbox_ready();
         tokio::spawn(async move {
             loop {
-                if let Err(error) = engine.run_timers().await {
-                    warn!(%error, "timer pass failed");
-                }
-                loop {
-                    match engine.deliver_due().await {
-                        Ok(0) => break,
-                        Ok(_) => continue,
-                        Err(error) => {
-                            warn!(%error, "delivery pass failed");
-                            break;
-                        }
-                    }
-                }
+                let pause = engine.work_once().await;
                 tokio::select! {
-                    _ = tokio::time::sleep(TICK) => {}
+                    _ = tokio::time::sleep(pause) => {}
                     _ = wake.notified() => {}
                     _ = shutdown.changed() => {}
                 }

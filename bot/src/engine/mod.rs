@@ -6,6 +6,7 @@ mod delivery;
 mod error;
 mod messages;
 mod timers;
+mod worker;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::views::ViewContext;
 use crate::webhook::WebhookSender;
 
 pub use error::EngineError;
+pub use worker::TICK;
 
 /// Who should see a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

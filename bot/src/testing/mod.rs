@@ -2,6 +2,8 @@
 
 pub mod app;
 pub mod postgres;
+pub mod recording;
+pub mod webhook;
 
 use crate::store::{SqlStore, Store};
 

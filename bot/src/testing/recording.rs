@@ -1,0 +1,89 @@
+//! A chat platform that records what it is asked to deliver, and can be told to fail.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::chat::{ChatPlatform, DeliveryError};
+use crate::domain::Incident;
+use crate::effects::{Destination, OpenedRoom, OutboxItem, Receipt};
+
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub destination: Destination,
+    pub text: String,
+    pub incident: String,
+}
+
+pub struct RecordingPlatform {
+    name: &'static str,
+    delivered: Mutex<Vec<Delivered>>,
+    failures: Mutex<VecDeque<DeliveryError>>,
+}
+
+impl RecordingPlatform {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            delivered: Mutex::new(Vec::new()),
+            failures: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    pub fn delivered(&self) -> Vec<Delivered> {
+        self.delivered.lock().unwrap().clone()
+    }
+
+    /// What reached one destination, in order.
+    pub fn texts_to(&self, matches: impl Fn(&Destination) -> bool) -> Vec<String> {
+        self.delivered()
+            .into_iter()
+            .filter(|d| matches(&d.destination))
+            .map(|d| d.text)
+            .collect()
+    }
+
+    /// The next deliveries fail with these errors, in order.
+    pub fn fail_next(&self, error: DeliveryError) {
+        self.failures.lock().unwrap().push_back(error);
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for RecordingPlatform {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn deliver(
+        &self,
+        item: &OutboxItem,
+        incident: &Incident,
+    ) -> Result<Receipt, DeliveryError> {
+        if let Some(error) = self.failures.lock().unwrap().pop_front() {
+            return Err(error);
+        }
+        let message = &item.delivery.message;
+        self.delivered.lock().unwrap().push(Delivered {
+            destination: item.delivery.destination.clone(),
+            text: message.text.clone(),
+            incident: incident.id.to_string(),
+        });
+        let room = match &item.delivery.destination {
+            Destination::OpenRoom { .. } => {
+                let name = message.room_name.clone().unwrap_or_default();
+                Some(OpenedRoom {
+                    id: format!("R-{name}"),
+                    name,
+                    brief: Some("brief-1".into()),
+                })
+            }
+            _ => None,
+        };
+        Ok(Receipt {
+            id: format!("m{}", item.id),
+            room,
+        })
+    }
+}

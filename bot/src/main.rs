@@ -33,6 +33,35 @@ enum Subcommand_ {
     Migrate,
     /// Validate the configuration and templates; print every problem with file and line.
     Check,
+    /// Print the Slack app manifest (YAML) for this build, with request URLs from `http.public_url`.
+    SlackManifest {
+        /// Socket Mode: no public request URLs (set `slack.app_token`).
+        #[arg(long)]
+        socket_mode: bool,
+    },
+    /// Print the Discord application-command JSON for this build (what `serve` registers).
+    DiscordCommands,
+    /// Measure speed and memory targets (not part of the tests: this machine is shared and noisy).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Open incidents whose nudges and escalations fall due over a spread of time: lateness and memory.
+    Timers {
+        #[arg(long, default_value_t = 10_000)]
+        incidents: usize,
+        /// `sqlite` (a temporary file) or `postgres` (a throwaway local cluster).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        /// Over how long the incidents' timers fall due (a 30-minute cadence spreads them over 30 minutes).
+        #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+        spread: std::time::Duration,
+        /// How long to run the worker and watch.
+        #[arg(long, default_value = "90s", value_parser = humantime::parse_duration)]
+        window: std::time::Duration,
+    },
 }
 
 fn main() -> ExitCode {
@@ -79,6 +108,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "migrations applied to {}",
                 startup::redact_url(&config.database_url)
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::Bench(BenchCommand::Timers {
+            incidents,
+            backend,
+            spread,
+            window,
+        })) => {
+            telemetry::init_logging("warn");
+            let dir = tempfile::tempdir()?;
+            let url = match backend.as_str() {
+                "sqlite" => format!("sqlite://{}/bench.db", dir.path().display()),
+                "postgres" => commandpost::testing::postgres::fresh_database().await,
+                other => bail!("--backend must be sqlite or postgres, not `{other}`"),
+            };
+            let report =
+                commandpost::bench::timers::run(&url, *incidents, *spread, *window).await?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::SlackManifest { socket_mode }) => {
+            let config = Config::load(cli.config.as_deref())?;
+            print!(
+                "{}",
+                commandpost::chat::slack::manifest::manifest(&config, *socket_mode)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::DiscordCommands) => {
+            let commands = commandpost::chat::discord::command_definitions();
+            println!("{}", serde_json::to_string_pretty(&commands)?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Subcommand_::Check) => {

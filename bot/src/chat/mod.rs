@@ -1,6 +1,8 @@
 //! The port every chat platform implements, and the adapters: each platform is one folder here.
 
 pub mod console;
+pub mod discord;
+pub mod slack;
 
 use std::sync::Arc;
 
@@ -75,15 +77,24 @@ pub struct AdapterError {
 /// The outbound side of every chat platform the configuration enables (the console is added
 /// by the caller, since only it knows about the terminal).
 pub fn outbound_platforms(config: &Config) -> Result<Vec<Arc<dyn ChatPlatform>>, AdapterError> {
-    let platforms: Vec<Arc<dyn ChatPlatform>> = Vec::new();
-    let _ = config;
+    let mut platforms: Vec<Arc<dyn ChatPlatform>> = Vec::new();
+    platforms.extend(slack::outbound(config)?);
+    if let Some(discord) = discord::outbound(config)? {
+        platforms.push(discord);
+    }
     Ok(platforms)
 }
 
 /// The HTTP endpoints of every enabled platform (`/slack/...`, `/discord/...`).
 pub fn inbound_routes(engine: &Arc<Engine>) -> Router {
-    let _ = engine;
-    Router::new()
+    let mut router = Router::new();
+    if let Some(slack) = slack::routes(engine) {
+        router = router.merge(slack);
+    }
+    if let Some(discord) = discord::routes(engine) {
+        router = router.merge(discord);
+    }
+    router
 }
 
 /// Long-running connections of enabled platforms (Slack Socket Mode, the Discord gateway).
@@ -91,6 +102,8 @@ pub fn spawn_connections(
     engine: &Arc<Engine>,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let _ = (engine, shutdown);
-    Vec::new()
+    let mut connections = Vec::new();
+    connections.extend(slack::spawn(engine, shutdown.clone()));
+    connections.extend(discord::spawn(engine, shutdown.clone()));
+    connections
 }

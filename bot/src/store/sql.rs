@@ -40,6 +40,24 @@ impl SqlStore {
         self.backend
     }
 
+    /// How the database finds due timers: the plan of the one query each tick runs.
+    pub async fn explain_due_timers(&self) -> Result<String, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "EXPLAIN QUERY PLAN SELECT id FROM incidents WHERE timer_at IS NOT NULL AND timer_at <= 0 ORDER BY timer_at LIMIT 500",
+            Backend::Postgres => "EXPLAIN SELECT id FROM incidents WHERE timer_at IS NOT NULL AND timer_at <= 0 ORDER BY timer_at LIMIT 500",
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        let column = match self.backend {
+            Backend::Sqlite => "detail",
+            Backend::Postgres => "QUERY PLAN",
+        };
+        Ok(rows
+            .iter()
+            .filter_map(|row| sqlx::Row::try_get::<String, _>(row, column).ok())
+            .collect::<Vec<_>>()
+            .join("; "))
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

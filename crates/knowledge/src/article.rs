@@ -25,7 +25,7 @@ impl Scope {
             Scope::All => true,
             Scope::Clients(ids) => {
                 let client = normalize_client(client);
-                !client.is_empty() && ids.iter().any(|id| *id == client)
+                !client.is_empty() && ids.contains(&client)
             }
         }
     }
@@ -120,7 +120,10 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Article>, Vec<Problem>), KbError> {
             problems.push(Problem::new(
                 &path,
                 1,
-                format!("duplicate slug `{slug}`: already used by {}", first.display()),
+                format!(
+                    "duplicate slug `{slug}`: already used by {}",
+                    first.display()
+                ),
             ));
             continue;
         }

@@ -95,11 +95,19 @@ impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "articles      {}", self.articles)?;
         writeln!(f, "build         {} ms", self.build_ms)?;
-        writeln!(f, "index size    {:.1} MiB", self.index_bytes as f64 / 1048576.0)?;
+        writeln!(
+            f,
+            "index size    {:.1} MiB",
+            self.index_bytes as f64 / 1048576.0
+        )?;
         if let Some(rss) = self.rss_delta_bytes {
             writeln!(f, "RSS growth    {:.1} MiB", rss as f64 / 1048576.0)?;
         }
-        writeln!(f, "queries       {} ({} escalated)", self.queries, self.escalated)?;
+        writeln!(
+            f,
+            "queries       {} ({} escalated)",
+            self.queries, self.escalated
+        )?;
         writeln!(
             f,
             "latency       p50 {} µs, p99 {} µs, max {} µs",

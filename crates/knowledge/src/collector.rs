@@ -35,7 +35,10 @@ impl SegmentScopes {
 
     /// Records that `doc` is visible to `client`. Documents must be added in order.
     pub(crate) fn add_client(&mut self, doc: DocId, client: &str) {
-        self.by_client.entry(client.to_string()).or_default().push(doc);
+        self.by_client
+            .entry(client.to_string())
+            .or_default()
+            .push(doc);
     }
 
     fn visible(&self, doc: DocId, client_docs: Option<&Vec<DocId>>) -> bool {
@@ -65,7 +68,9 @@ impl PartialOrd for Entry {
 impl Ord for Entry {
     /// Higher score first, then lower doc id (so results are deterministic).
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.total_cmp(&other.0).then_with(|| other.1.cmp(&self.1))
+        self.0
+            .total_cmp(&other.0)
+            .then_with(|| other.1.cmp(&self.1))
     }
 }
 
@@ -123,7 +128,15 @@ impl SegmentCollector for VisibleSegmentTopDocs {
         entries.sort_by(|a, b| b.cmp(a));
         entries
             .into_iter()
-            .map(|Entry(score, doc_id)| (score, DocAddress { segment_ord, doc_id }))
+            .map(|Entry(score, doc_id)| {
+                (
+                    score,
+                    DocAddress {
+                        segment_ord,
+                        doc_id,
+                    },
+                )
+            })
             .collect()
     }
 }

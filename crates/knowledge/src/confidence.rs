@@ -19,8 +19,6 @@ pub struct SearchParams {
     /// Share of a concept's weight credited to coverage when only a typo correction
     /// of it matches (a correction may be a different real word: "contract").
     pub typo_credit: f32,
-    /// Share of the other alternatives' scores added to the best one's.
-    pub synonym_tie_breaker: f32,
     /// How much question coverage lifts the BM25 score: `score * (1 + w * coverage)`.
     pub coverage_weight: f32,
     /// Multiplier for articles written for specific clients (they are more specific
@@ -28,7 +26,8 @@ pub struct SearchParams {
     pub client_bonus: f32,
     /// Candidates re-ranked per search (at least `limit`).
     pub candidates: usize,
-    /// Coverage weight of a question word that no article contains.
+    /// Coverage weight of a question word that no article contains (a word found in a
+    /// single article weighs 1; one found in every article weighs about 0).
     pub unknown_weight: f32,
     /// The best article must cover at least this share of the question's weight.
     pub min_coverage: f32,
@@ -41,18 +40,17 @@ pub struct SearchParams {
 impl Default for SearchParams {
     fn default() -> Self {
         SearchParams {
-            title_boost: 3.0,
+            title_boost: 2.0,
             tags_boost: 2.0,
-            synonym_weight: 0.6,
+            synonym_weight: 0.8,
             fuzzy_weight: 0.7,
             typo_credit: 0.7,
-            synonym_tie_breaker: 0.1,
-            coverage_weight: 1.0,
+            coverage_weight: 2.0,
             client_bonus: 1.15,
             candidates: 20,
-            unknown_weight: 2.5,
+            unknown_weight: 0.7,
             min_coverage: 0.5,
-            min_matched_weight: 2.0,
+            min_matched_weight: 0.4,
             min_secondary_coverage: 0.3,
         }
     }

@@ -135,7 +135,10 @@ pub fn evaluate(kb: &KnowledgeBase, questions: &[EvalQuestion]) -> EvalReport {
         };
         split.leaks += got
             .iter()
-            .filter(|hit| !kb.article(&hit.slug).is_some_and(|a| a.is_visible_to(&q.client)))
+            .filter(|hit| {
+                !kb.article(&hit.slug)
+                    .is_some_and(|a| a.is_visible_to(&q.client))
+            })
             .count();
         let ok = if q.expected.is_empty() {
             split.unanswerable += 1;

@@ -93,7 +93,13 @@ impl fmt::Display for Explanation {
                 .iter()
                 .map(|(v, w)| format!("{v}×{w:.2}"))
                 .collect();
-            writeln!(f, "  concept {:?} weight {:.2}: {}", c.text, c.weight, variants.join(", "))?;
+            writeln!(
+                f,
+                "  concept {:?} weight {:.2}: {}",
+                c.text,
+                c.weight,
+                variants.join(", ")
+            )?;
         }
         for c in &self.candidates {
             writeln!(

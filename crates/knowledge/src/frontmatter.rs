@@ -144,9 +144,11 @@ fn check_yaml(
             ));
             None
         }
-        Some(value) => check_clients(value).map_err(|message| {
-            problems.push(Problem::new(path, key_line("clients"), message));
-        }).ok(),
+        Some(value) => check_clients(value)
+            .map_err(|message| {
+                problems.push(Problem::new(path, key_line("clients"), message));
+            })
+            .ok(),
     };
     let tags = match mapping.get("tags") {
         None | Some(Value::Null) => Some(Vec::new()),

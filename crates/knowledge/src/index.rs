@@ -2,23 +2,21 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query,
-    TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexWriter, Searcher, TantivyDocument, Term};
 
 use crate::article::{load_dir, normalize_client, Article, Problem, Scope};
+use crate::collector::{SegmentScopes, VisibleTopDocs};
 use crate::confidence::{coverage, Coverage};
 use crate::error::KbError;
-use crate::query::{self, Concept, Variant};
+use crate::query::{self, Concept};
 use crate::synonyms::Synonyms;
 use crate::text;
 use crate::vocab::{Vocabulary, VocabularyBuilder};
@@ -27,10 +25,6 @@ pub use crate::confidence::SearchParams;
 
 /// Indexing memory budget; tantivy needs at least 15 MB per thread.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
-
-/// The scope term of articles visible to every client. Client ids are indexed as
-/// `client:<id>`, so no client id can ever equal it.
-const SCOPE_ALL: &str = "all:";
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,7 +54,6 @@ struct Fields {
     title: Field,
     tags: Field,
     body: Field,
-    scope: Field,
     ord: Field,
 }
 
@@ -69,11 +62,12 @@ struct Fields {
 pub struct KnowledgeBase {
     articles: Vec<Article>,
     by_slug: HashMap<String, usize>,
-    index: Index,
     searcher: Searcher,
     fields: Fields,
     /// Article ordinal of each document, per segment.
     doc_ords: Vec<Vec<u32>>,
+    /// Which client may see which document, per segment.
+    scopes: Arc<Vec<SegmentScopes>>,
     vocab: Vocabulary,
     synonyms: Synonyms,
     params: SearchParams,
@@ -100,6 +94,10 @@ impl KnowledgeBase {
             }
         }
 
+        let surface = text::surface_analyzer();
+        let mut split = surface.clone();
+        let synonyms = Synonyms::new(|phrase| text::words(&mut split, phrase));
+
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         index
@@ -107,10 +105,21 @@ impl KnowledgeBase {
             .register(text::ANALYZER, text::stemming_analyzer());
         let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let mut vocab = VocabularyBuilder::new();
+        let mut split = surface.clone();
+        let mut prepare = |raw: &str| {
+            let normalized = text::normalize(raw);
+            let words = text::tokens(&mut split, &normalized);
+            let joined = synonyms.joined_phrases(&words);
+            if joined.is_empty() {
+                normalized
+            } else {
+                format!("{normalized}\n{}", joined.join(" "))
+            }
+        };
         for (ord, article) in articles.iter().enumerate() {
-            let title = text::normalize(&article.title);
-            let tags: Vec<String> = article.tags.iter().map(|t| text::normalize(t)).collect();
-            let body = text::normalize(&article.body);
+            let title = prepare(&article.title);
+            let tags: Vec<String> = article.tags.iter().map(|t| prepare(t)).collect();
+            let body = prepare(&article.body);
             let mut doc = TantivyDocument::new();
             doc.add_u64(fields.ord, ord as u64);
             doc.add_text(fields.title, &title);
@@ -118,14 +127,6 @@ impl KnowledgeBase {
                 doc.add_text(fields.tags, tag);
             }
             doc.add_text(fields.body, &body);
-            match &article.scope {
-                Scope::All => doc.add_text(fields.scope, SCOPE_ALL),
-                Scope::Clients(ids) => {
-                    for id in ids {
-                        doc.add_text(fields.scope, scope_term(id));
-                    }
-                }
-            }
             writer.add_document(doc)?;
             let mut texts: Vec<&str> = vec![&title, &body];
             texts.extend(tags.iter().map(String::as_str));
@@ -137,23 +138,34 @@ impl KnowledgeBase {
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let mut doc_ords = Vec::new();
+        let mut scopes = Vec::new();
         for segment in searcher.segment_readers() {
             let column = segment.fast_fields().u64("ord")?;
-            let ords = (0..segment.max_doc())
-                .map(|doc| column.first(doc).map_or(u32::MAX, |o| o as u32))
-                .collect();
+            let mut ords = Vec::with_capacity(segment.max_doc() as usize);
+            let mut segment_scopes = SegmentScopes::new(segment.max_doc() as usize);
+            for doc in 0..segment.max_doc() {
+                let ord = column.first(doc).map_or(u32::MAX, |o| o as u32);
+                ords.push(ord);
+                match articles.get(ord as usize).map(|a| &a.scope) {
+                    Some(Scope::All) => segment_scopes.set_all(doc),
+                    Some(Scope::Clients(ids)) => {
+                        for id in ids {
+                            segment_scopes.add_client(doc, id);
+                        }
+                    }
+                    None => {}
+                }
+            }
             doc_ords.push(ords);
+            scopes.push(segment_scopes);
         }
-        let surface = text::surface_analyzer();
-        let mut split = surface.clone();
-        let synonyms = Synonyms::new(|phrase| text::words(&mut split, phrase));
         Ok(KnowledgeBase {
             articles,
             by_slug,
-            index,
             searcher,
             fields,
             doc_ords,
+            scopes: Arc::new(scopes),
             vocab: vocab.finish(),
             synonyms,
             params: SearchParams::default(),
@@ -236,11 +248,12 @@ impl KnowledgeBase {
         let Some(text_query) = self.text_query(&concepts, params) else {
             return (concepts, Vec::new());
         };
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, text_query),
-            (Occur::Must, self.scope_filter(&client)),
-        ]);
-        let Ok(top) = self.searcher.search(&query, &TopDocs::with_limit(wanted.max(1))) else {
+        let collector = VisibleTopDocs {
+            limit: wanted.max(1),
+            client: client.clone(),
+            scopes: Arc::clone(&self.scopes),
+        };
+        let Ok(top) = self.searcher.search(text_query.as_ref(), &collector) else {
             return (concepts, Vec::new());
         };
 
@@ -308,83 +321,40 @@ impl KnowledgeBase {
             .map_or(0, |usage| usage.total().get_bytes())
     }
 
-    /// The tantivy index (for diagnostics).
-    pub fn tantivy_index(&self) -> &Index {
-        &self.index
-    }
-
+    /// One flat union of boosted term queries (every variant of every concept, in every
+    /// field), so that tantivy can prune with block-WAND. Multi-word synonyms were
+    /// indexed as joined words, so no phrase query is needed.
     fn text_query(&self, concepts: &[Concept], params: &SearchParams) -> Option<Box<dyn Query>> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = concepts
-            .iter()
-            .filter_map(|concept| {
-                let variants: Vec<Box<dyn Query>> = concept
-                    .variants
-                    .iter()
-                    .filter(|v| v.ids.is_some())
-                    .map(|v| self.variant_query(v, params))
-                    .collect();
-                match variants.len() {
-                    0 => None,
-                    1 => variants.into_iter().next(),
-                    _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                        variants,
-                        params.synonym_tie_breaker,
-                    )) as Box<dyn Query>),
-                }
-            })
-            .map(|q| (Occur::Should, q))
-            .collect();
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
-    }
-
-    fn variant_query(&self, variant: &Variant, params: &SearchParams) -> Box<dyn Query> {
         let fields = [
             (self.fields.title, params.title_boost),
             (self.fields.tags, params.tags_boost),
             (self.fields.body, 1.0),
         ];
-        let clauses = fields
-            .iter()
-            .map(|&(field, boost)| {
-                let terms: Vec<Term> = variant
-                    .stems
-                    .iter()
-                    .map(|s| Term::from_field_text(field, s))
-                    .collect();
-                let inner: Box<dyn Query> = if terms.len() == 1 {
-                    Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))
-                } else {
-                    Box::new(PhraseQuery::new(terms))
-                };
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(inner, boost * variant.weight)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    fn scope_filter(&self, client: &str) -> Box<dyn Query> {
-        let mut terms = vec![Term::from_field_text(self.fields.scope, SCOPE_ALL)];
-        if !client.is_empty() {
-            terms.push(Term::from_field_text(self.fields.scope, &scope_term(client)));
+        let mut weights: HashMap<&str, f32> = HashMap::new();
+        for variant in concepts.iter().flat_map(|c| &c.variants) {
+            if let (Some(_), [stem]) = (&variant.ids, variant.stems.as_slice()) {
+                let weight = weights.entry(stem.as_str()).or_insert(0.0);
+                *weight = weight.max(variant.weight);
+            }
         }
-        let clauses = terms
-            .into_iter()
-            .map(|t| {
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
-                )
+        let mut terms: Vec<(&str, f32)> = weights.into_iter().collect();
+        terms.sort_by(|a, b| a.0.cmp(b.0));
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .flat_map(|&(stem, weight)| {
+                fields.iter().map(move |&(field, boost)| {
+                    let term = Term::from_field_text(field, stem);
+                    let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(query), boost * weight))
+                            as Box<dyn Query>,
+                    )
+                })
             })
             .collect();
-        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), 0.0))
+        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
     }
-}
-
-fn scope_term(client: &str) -> String {
-    format!("client:{client}")
 }
 
 fn schema() -> (Schema, Fields) {
@@ -392,13 +362,12 @@ fn schema() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(text::ANALYZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
         title: builder.add_text_field("title", text.clone()),
         tags: builder.add_text_field("tags", text.clone()),
         body: builder.add_text_field("body", text),
-        scope: builder.add_text_field("scope", STRING),
         ord: builder.add_u64_field("ord", NumericOptions::default().set_fast()),
     };
     (builder.build(), fields)

@@ -12,6 +12,7 @@
 
 mod article;
 mod bench;
+mod collector;
 mod confidence;
 mod error;
 mod eval;
@@ -32,4 +33,3 @@ pub use eval::{evaluate, load_questions, EvalQuestion, EvalReport, Miss, Split, 
 pub use explain::{ExplainedCandidate, ExplainedConcept, Explanation};
 pub use index::{Hit, KnowledgeBase, SearchParams};
 pub use synthetic::synthetic_articles;
-

@@ -8,12 +8,12 @@ use crate::synonyms::Synonyms;
 use crate::text;
 use crate::vocab::{Vocabulary, MIN_FUZZY_LEN};
 
-/// One way of matching a concept: a stemmed term, or a phrase of stemmed terms.
+/// One way of matching a concept: a stemmed term (multi-word synonyms are joined).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Variant {
-    /// Stemmed terms; more than one means a phrase.
+    /// The stemmed term (one; empty if the words yield no token).
     pub stems: Vec<String>,
-    /// Term ids in the vocabulary; `None` when some term occurs in no article.
+    /// Term ids in the vocabulary; `None` when the term occurs in no article.
     pub ids: Option<Vec<u32>>,
     /// Weight relative to the words typed (1.0).
     pub weight: f32,
@@ -60,7 +60,10 @@ pub(crate) fn plan(
             weight: 0.0,
         };
         for alt in &alternatives {
-            push_unique(&mut concept, variant(alt, params.synonym_weight, stemmer, vocab));
+            push_unique(
+                &mut concept,
+                variant(alt, params.synonym_weight, stemmer, vocab),
+            );
         }
         if let [word] = typed {
             add_typo_corrections(&mut concept, word, synonyms, stemmer, vocab, params);
@@ -102,7 +105,10 @@ fn add_typo_corrections(
     }
     for near in synonyms.near_single_words(word) {
         let corrected = [near.to_string()];
-        push_unique(concept, typo(variant(&corrected, params.fuzzy_weight, stemmer, vocab)));
+        push_unique(
+            concept,
+            typo(variant(&corrected, params.fuzzy_weight, stemmer, vocab)),
+        );
         if let Some(found) = synonyms.match_at(&corrected, 0) {
             for alt in &found.alternatives {
                 let weight = params.fuzzy_weight * params.synonym_weight;
@@ -112,10 +118,17 @@ fn add_typo_corrections(
     }
 }
 
-fn variant(words: &[String], weight: f32, stemmer: &mut TextAnalyzer, vocab: &Vocabulary) -> Variant {
-    let stems: Vec<String> = words
-        .iter()
-        .filter_map(|w| text::tokens(stemmer, w).pop())
+/// A variant from question words; a multi-word phrase becomes the joined word it was
+/// indexed as (see [`Synonyms::joined_phrases`]).
+fn variant(
+    words: &[String],
+    weight: f32,
+    stemmer: &mut TextAnalyzer,
+    vocab: &Vocabulary,
+) -> Variant {
+    let stems: Vec<String> = text::tokens(stemmer, &words.concat())
+        .into_iter()
+        .take(1)
         .collect();
     let ids = stems.iter().map(|s| vocab.stem_id(s)).collect();
     Variant {
@@ -137,7 +150,11 @@ fn push_unique(concept: &mut Concept, variant: Variant) {
     if variant.stems.is_empty() {
         return;
     }
-    match concept.variants.iter_mut().find(|v| v.stems == variant.stems) {
+    match concept
+        .variants
+        .iter_mut()
+        .find(|v| v.stems == variant.stems)
+    {
         Some(existing) => {
             if variant.weight > existing.weight {
                 *existing = variant;
@@ -147,10 +164,14 @@ fn push_unique(concept: &mut Concept, variant: Variant) {
     }
 }
 
-/// The typed variant's rarity (mean idf of its terms); for words no article contains,
-/// the mean rarity of the alternatives that exist, or `params.unknown_weight`.
+/// The typed variant's rarity (idf relative to the rarest possible term, so 0 to 1 in
+/// any corpus size); for words no article contains, the mean rarity of the alternatives
+/// that exist, or `params.unknown_weight`.
 fn concept_weight(concept: &Concept, vocab: &Vocabulary, params: &SearchParams) -> f32 {
-    let mean_idf = |ids: &[u32]| ids.iter().map(|&id| vocab.idf(id)).sum::<f32>() / ids.len().max(1) as f32;
+    let max_idf = vocab.max_idf();
+    let mean_idf = |ids: &[u32]| {
+        ids.iter().map(|&id| vocab.idf(id) / max_idf).sum::<f32>() / ids.len().max(1) as f32
+    };
     if let Some(ids) = &concept.variants[0].ids {
         return mean_idf(ids);
     }

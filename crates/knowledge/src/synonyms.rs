@@ -9,56 +9,203 @@ use std::collections::HashMap;
 
 /// The groups. A word or phrase may appear in more than one group.
 const GROUPS: &[&[&str]] = &[
-    &["password", "passcode", "pw", "pwd", "passwd", "login credentials", "credentials"],
-    &["sign in", "signin", "log in", "login", "logon", "log on", "logging in", "signing in"],
     &[
-        "mfa", "2fa", "two factor", "two-factor", "multi factor", "multifactor", "authenticator",
-        "authenticator app", "2 step", "two step", "verification code", "otp",
+        "password",
+        "passcode",
+        "pw",
+        "pwd",
+        "passwd",
+        "login credentials",
+        "credentials",
+    ],
+    &[
+        "sign in",
+        "signin",
+        "log in",
+        "login",
+        "logon",
+        "log on",
+        "logging in",
+        "signing in",
+    ],
+    &[
+        "mfa",
+        "2fa",
+        "two factor",
+        "two-factor",
+        "multi factor",
+        "multifactor",
+        "authenticator",
+        "authenticator app",
+        "2 step",
+        "two step",
+        "verification code",
+        "otp",
     ],
     &["vpn", "remote access", "remote connection"],
     &["printer", "printing", "print", "printers", "copier"],
     &["email", "e-mail", "mail", "emails", "outlook", "inbox"],
     &["wifi", "wi-fi", "wireless", "wlan", "wi fi"],
     &["internet", "wifi", "network"],
-    &["laptop", "computer", "pc", "desktop", "notebook", "workstation", "machine"],
-    &["m365", "office 365", "o365", "microsoft 365", "office365", "microsoft account"],
-    &["locked out", "lockout", "locked", "lock out", "account locked"],
-    &["slow", "sluggish", "laggy", "lagging", "lag", "takes forever", "so slow", "crawling"],
+    &[
+        "laptop",
+        "computer",
+        "pc",
+        "desktop",
+        "notebook",
+        "workstation",
+        "machine",
+    ],
+    &[
+        "m365",
+        "office 365",
+        "o365",
+        "microsoft 365",
+        "office365",
+        "microsoft account",
+    ],
+    &[
+        "locked out",
+        "lockout",
+        "locked",
+        "lock out",
+        "account locked",
+    ],
+    &[
+        "slow",
+        "sluggish",
+        "laggy",
+        "lagging",
+        "lag",
+        "takes forever",
+        "so slow",
+        "crawling",
+    ],
     &["teams", "ms teams", "microsoft teams"],
-    &["audio", "sound", "speaker", "speakers", "headset", "headphones", "hear"],
+    &[
+        "audio",
+        "sound",
+        "speaker",
+        "speakers",
+        "headset",
+        "headphones",
+        "hear",
+    ],
     &["microphone", "mic", "cant hear me", "muted"],
     &["camera", "webcam", "web cam"],
     &["onedrive", "one drive"],
     &["sharepoint", "share point", "team site", "intranet"],
-    &["phishing", "phish", "scam", "suspicious email", "dodgy email", "fake email", "spoof"],
-    &["new starter", "new hire", "new employee", "new joiner", "onboarding", "new starters"],
-    &["leaver", "leavers", "offboarding", "leaving", "left the company", "resigned"],
-    &["restore", "recover", "undelete", "get back", "deleted", "recycle bin"],
-    &["install", "installation", "installing", "download", "admin rights"],
     &[
-        "out of office", "ooo", "automatic reply", "auto reply", "autoreply", "away message",
-        "holiday reply", "vacation reply", "vacation responder",
+        "phishing",
+        "phish",
+        "scam",
+        "suspicious email",
+        "dodgy email",
+        "fake email",
+        "spoof",
     ],
-    &["forgot", "forgotten", "forget", "dont remember", "cant remember", "dont know"],
-    &["monitor", "second screen", "external monitor", "display", "external screen"],
+    &[
+        "new starter",
+        "new hire",
+        "new employee",
+        "new joiner",
+        "onboarding",
+        "new starters",
+    ],
+    &[
+        "leaver",
+        "leavers",
+        "offboarding",
+        "leaving",
+        "left the company",
+        "resigned",
+    ],
+    &[
+        "restore",
+        "recover",
+        "undelete",
+        "get back",
+        "deleted",
+        "recycle bin",
+    ],
+    &[
+        "install",
+        "installation",
+        "installing",
+        "download",
+        "admin rights",
+    ],
+    &[
+        "out of office",
+        "ooo",
+        "automatic reply",
+        "auto reply",
+        "autoreply",
+        "away message",
+        "holiday reply",
+        "vacation reply",
+        "vacation responder",
+    ],
+    &[
+        "forgot",
+        "forgotten",
+        "forget",
+        "dont remember",
+        "cant remember",
+        "dont know",
+    ],
+    &[
+        "monitor",
+        "second screen",
+        "external monitor",
+        "display",
+        "external screen",
+    ],
     &["dock", "docking station", "docking", "usb-c hub"],
     &["phone", "mobile", "iphone", "android", "cell", "smartphone"],
-    &["shared mailbox", "shared inbox", "team mailbox", "group mailbox", "shared email"],
+    &[
+        "shared mailbox",
+        "shared inbox",
+        "team mailbox",
+        "group mailbox",
+        "shared email",
+    ],
     &["calendar", "diary", "schedule"],
     &["bitlocker", "recovery key", "recovery screen"],
     &["lost", "stolen", "left behind"],
     &["scan", "scanner", "scanning", "scans"],
     &["update", "updates", "patch", "patches", "windows update"],
     &["restart", "reboot", "rebooting", "restarting"],
-    &["crash", "crashing", "crashes", "keeps closing", "not responding", "freezes", "frozen"],
+    &[
+        "crash",
+        "crashing",
+        "crashes",
+        "keeps closing",
+        "not responding",
+        "freezes",
+        "frozen",
+    ],
     &["junk", "spam", "quarantine", "quarantined"],
     &["keyboard", "keyboards", "typing"],
     &["mouse", "mice", "trackpad", "cursor"],
-    &["storage", "disk space", "hard drive", "c drive", "drive full", "out of space"],
+    &[
+        "storage",
+        "disk space",
+        "hard drive",
+        "c drive",
+        "drive full",
+        "out of space",
+    ],
     &["full", "quota", "storage limit"],
     &["access", "permission", "permissions", "rights"],
     &["guest", "visitor", "visitors"],
-    &["expenses", "expense", "expense claim", "reimbursement", "receipts"],
+    &[
+        "expenses",
+        "expense",
+        "expense claim",
+        "reimbursement",
+        "receipts",
+    ],
     &["sso", "single sign on", "single sign-on"],
     &["erp", "sap"],
     &["pdf", "acrobat", "adobe"],
@@ -92,7 +239,13 @@ impl Synonyms {
     pub(crate) fn new(mut split: impl FnMut(&str) -> Vec<String>) -> Self {
         let groups: Vec<Vec<Vec<String>>> = GROUPS
             .iter()
-            .map(|group| group.iter().map(|p| split(p)).filter(|w| !w.is_empty()).collect())
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|p| split(p))
+                    .filter(|w| !w.is_empty())
+                    .collect()
+            })
             .collect();
         let mut by_first: HashMap<String, Vec<(Vec<String>, usize)>> = HashMap::new();
         for (g, group) in groups.iter().enumerate() {
@@ -127,6 +280,22 @@ impl Synonyms {
             }
         }
         Some(SynonymMatch { len, alternatives })
+    }
+
+    /// The multi-word phrases of the table found in `words`, each joined into one word
+    /// ("sign in" → "signin"). They are indexed alongside the text, so a question's
+    /// phrase can be searched as a single term.
+    pub(crate) fn joined_phrases(&self, words: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for at in 0..words.len() {
+            for (phrase, _) in self.by_first.get(&words[at]).into_iter().flatten() {
+                let joined = phrase.concat();
+                if phrase.len() > 1 && words[at..].starts_with(phrase) && !out.contains(&joined) {
+                    out.push(joined);
+                }
+            }
+        }
+        out
     }
 
     /// Single-word phrases within one edit of `word`: a typo of a synonym ("pasword").
@@ -164,7 +333,9 @@ mod tests {
     #[test]
     fn longest_phrase_wins_and_alternatives_exclude_typed() {
         let table = table();
-        let found = table.match_at(&words("locked out again"), 0).expect("match");
+        let found = table
+            .match_at(&words("locked out again"), 0)
+            .expect("match");
         assert_eq!(found.len, 2);
         assert!(found.alternatives.contains(&words("lockout")));
         assert!(!found.alternatives.contains(&words("locked out")));
@@ -184,6 +355,13 @@ mod tests {
         let found = table.match_at(&words("wifi"), 0).expect("match");
         assert!(found.alternatives.contains(&words("wireless")));
         assert!(found.alternatives.contains(&words("internet")));
+    }
+
+    #[test]
+    fn phrases_in_text_are_joined() {
+        let joined = table().joined_phrases(&words("cannot sign in to office 365 today"));
+        assert!(joined.contains(&"signin".to_string()));
+        assert!(joined.contains(&"office365".to_string()));
     }
 
     #[test]

@@ -35,7 +35,9 @@ pub(crate) fn surface_analyzer() -> TextAnalyzer {
 
 /// Removes apostrophes so that "can't" is one word ("cant") both in articles and questions.
 pub(crate) fn normalize(text: &str) -> String {
-    text.chars().filter(|c| !matches!(c, '\'' | '’' | '‘' | '`')).collect()
+    text.chars()
+        .filter(|c| !matches!(c, '\'' | '’' | '‘' | '`'))
+        .collect()
 }
 
 /// Runs `analyzer` over `text` and returns the token texts.
@@ -55,34 +57,34 @@ pub(crate) fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 
 /// Words that carry no topic in a support question: English function words plus the
 /// filler people type when asking for help ("hi, please help, it's not working").
+#[rustfmt::skip]
 const STOP_WORDS: &[&str] = &[
     "a", "able", "about", "above", "actually", "after", "afternoon", "again", "ago", "all",
-    "already", "also", "am", "an", "and", "another", "any", "anybody", "anymore", "anyone",
-    "anything", "anyway", "are", "arent", "as", "asap", "at", "basically", "be", "because",
-    "been", "before", "being", "both", "but", "by", "can", "cannot", "cant", "could",
-    "couldnt", "currently", "day", "did", "didnt", "do", "does", "doesnt", "doing", "done",
-    "dont", "down", "each", "either", "else", "etc", "even", "evening", "ever", "every",
-    "everything", "excuse", "few", "fix", "fixed", "for", "friday", "from", "get", "gets",
-    "getting", "give", "go", "going", "got", "guys", "had", "has", "hasnt", "have",
-    "havent", "having", "he", "hello", "help", "her", "here", "hey", "hi", "him", "his",
-    "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "issue", "issues", "it",
-    "its", "itself", "ive", "just", "keep", "keeps", "kind", "know", "last", "lately",
+    "already", "also", "am", "an", "and", "annoying", "another", "any", "anybody", "anymore",
+    "anyone", "anything", "anyway", "are", "arent", "as", "asap", "at", "basically", "be",
+    "because", "been", "before", "being", "both", "broken", "but", "by", "can", "cannot",
+    "cant", "correctly", "could", "couldnt", "currently", "day", "did", "didnt", "do", "does",
+    "doesnt", "doing", "done", "dont", "down", "each", "either", "else", "etc", "even",
+    "evening", "ever", "every", "everything", "excuse", "few", "fix", "fixed", "for", "friday",
+    "from", "get", "gets", "getting", "give", "go", "going", "got", "guys", "had", "has",
+    "hasnt", "have", "havent", "having", "he", "hello", "help", "her", "here", "hey", "hi",
+    "him", "his", "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "issue", "issues",
+    "it", "its", "itself", "ive", "just", "keep", "keeps", "kind", "know", "last", "lately",
     "let", "like", "literally", "lol", "me", "might", "mine", "monday", "more", "morning",
-    "most", "much", "must", "my", "myself", "need", "needs", "never", "next", "night",
-    "no", "nor", "not", "now", "of", "off", "ok", "okay", "on", "once", "one", "only",
-    "or", "other", "our", "ours", "out", "over", "please", "pls", "plz", "problem",
-    "problems", "put", "quick", "quite", "really", "right", "said", "same", "saturday",
-    "say", "says", "seem", "seems", "set", "she", "should", "since", "so", "some",
-    "somebody", "someone", "something", "sorry", "still", "stuff", "such", "suddenly",
-    "sunday", "sure", "tell", "than", "thank", "thanks", "that", "thats", "the", "their",
-    "them", "then", "there", "these", "they", "thing", "things", "third", "this", "those",
-    "thursday", "thx", "time", "times", "to", "today", "told", "tomorrow", "tonight",
-    "too", "tried", "try", "trying", "tuesday", "turn", "u", "unable", "up", "ur",
-    "urgent", "us", "use", "using", "very", "via", "want", "wanted", "was", "wasnt", "way",
-    "we", "wednesday", "week", "weekend", "weeks", "were", "what", "whats", "when",
-    "where", "which", "while", "who", "whole", "why", "will", "with", "wont", "work",
-    "working", "works", "would", "wouldnt", "yes", "yesterday", "yet", "you", "your",
-    "youre", "yourself",
+    "most", "much", "must", "my", "myself", "need", "needs", "never", "next", "night", "no",
+    "nor", "not", "now", "of", "off", "ok", "okay", "on", "once", "one", "only", "or", "other",
+    "our", "ours", "out", "over", "please", "pls", "plz", "problem", "problems", "properly",
+    "put", "quick", "quite", "really", "right", "said", "same", "saturday", "say", "says",
+    "seem", "seems", "set", "she", "should", "since", "so", "some", "somebody", "someone",
+    "something", "sorry", "still", "strange", "stuff", "stupid", "such", "suddenly", "sunday",
+    "sure", "tell", "than", "thank", "thanks", "that", "thats", "the", "their", "them", "then",
+    "there", "these", "they", "thing", "things", "third", "this", "those", "thursday", "thx",
+    "time", "times", "to", "today", "told", "tomorrow", "tonight", "too", "tried", "try",
+    "trying", "tuesday", "turn", "u", "ugh", "unable", "up", "ur", "urgent", "us", "use",
+    "using", "very", "via", "want", "wanted", "was", "wasnt", "way", "we", "wednesday", "week",
+    "weekend", "weeks", "weird", "were", "what", "whats", "when", "where", "which", "while",
+    "who", "whole", "why", "will", "with", "wont", "work", "working", "works", "would",
+    "wouldnt", "yes", "yesterday", "yet", "you", "your", "youre", "yourself",
 ];
 
 /// Whether a (lowercase, apostrophe-free) question word is a stop word.
@@ -96,11 +98,19 @@ pub(crate) fn is_stop_word(word: &str) -> bool {
 pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     if long.len() - short.len() > 1 {
         return false;
     }
-    let prefix = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    let prefix = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .count();
     if short.len() == long.len() {
         if prefix == short.len() {
             return true;

@@ -57,6 +57,12 @@ impl Vocabulary {
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
+    /// The idf of a term found in a single article: the largest idf in this corpus.
+    pub(crate) fn max_idf(&self) -> f32 {
+        let n = self.docs().max(1) as f32;
+        (1.0 + (n - 0.5) / 1.5).ln()
+    }
+
     /// Whether article `ord` contains the term.
     pub(crate) fn doc_has(&self, ord: usize, id: u32) -> bool {
         self.doc_terms

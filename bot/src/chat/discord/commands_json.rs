@@ -1,0 +1,230 @@
+//! The application commands this build answers (`/incident` with its subcommands, `/help`),
+//! printed by `commandpost discord-commands` and registered by `serve` when they changed.
+
+use serde_json::{json, Map, Value};
+use serenity::http::{LightMethod, Route};
+use serenity::model::id::GuildId;
+
+use super::rest::{DiscordRest, RestError};
+use super::snowflake;
+
+const STRING: u64 = 3;
+const USER: u64 = 6;
+const SUBCOMMAND: u64 = 1;
+
+fn option(kind: u64, name: &str, description: &str, required: bool) -> Value {
+    json!({ "type": kind, "name": name, "description": description, "required": required })
+}
+
+fn choices(mut option: Value, values: &[&str]) -> Value {
+    option["choices"] = values
+        .iter()
+        .map(|v| json!({ "name": v, "value": v }))
+        .collect();
+    option
+}
+
+fn subcommand(name: &str, description: &str, options: Vec<Value>) -> Value {
+    let mut sub = json!({ "type": SUBCOMMAND, "name": name, "description": description });
+    if !options.is_empty() {
+        sub["options"] = Value::Array(options);
+    }
+    sub
+}
+
+/// The command JSON, as `PUT /applications/{id}/commands` takes it.
+pub fn command_definitions() -> Value {
+    let severity = || {
+        choices(
+            option(STRING, "severity", "P1 (worst) to P4", true),
+            &["P1", "P2", "P3", "P4"],
+        )
+    };
+    let declare_severity = choices(
+        option(
+            STRING,
+            "severity",
+            "P1 (worst) to P4; leave all empty for a form",
+            false,
+        ),
+        &["P1", "P2", "P3", "P4"],
+    );
+    let incident = json!({
+        "type": 1,
+        "name": "incident",
+        "description": "Run an incident: declare, assign roles, publish client updates, resolve",
+        "options": [
+            subcommand("declare", "Open an incident and its room; you command it until you hand over", vec![
+                declare_severity,
+                option(STRING, "client", "The client's id, e.g. acme", false),
+                option(STRING, "title", "What is wrong, in a few words", false),
+            ]),
+            subcommand("assign", "Give someone a role in this incident", vec![
+                choices(option(STRING, "role", "The role", true), &["commander", "comms", "ops", "scribe", "sme"]),
+                option(USER, "user", "Who takes it", true),
+            ]),
+            subcommand("update", "Publish a client status update now (comms lead or commander)", vec![
+                option(STRING, "text", "What the client should read", true),
+            ]),
+            subcommand("status", "State, roles, severity and next update due", vec![]),
+            subcommand("severity", "Re-rate the incident", vec![severity()]),
+            subcommand("stage", "Move the incident to another stage", vec![
+                choices(option(STRING, "stage", "The new stage", true), &["investigating", "identified", "monitoring"]),
+            ]),
+            subcommand("resolve", "Resolve the incident", vec![
+                option(STRING, "summary", "What fixed it", false),
+            ]),
+            subcommand("review", "A sign-in link to the review pages, by direct message (managers)", vec![]),
+            subcommand("kb-draft", "Turn this incident's answer into a draft KB article", vec![]),
+            subcommand("help", "How to use /incident", vec![]),
+        ],
+    });
+    let help = json!({
+        "type": 1,
+        "name": "help",
+        "description": "Ask the knowledge base (in a client support channel)",
+        "options": [option(STRING, "question", "What you need help with", true)],
+    });
+    json!([incident, help])
+}
+
+/// What registration at start did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Unchanged,
+    Overwritten,
+}
+
+/// The fields we set, with Discord's defaults filled in, so what GET returns compares equal to
+/// what we would PUT when nothing changed.
+fn comparable(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(comparable).collect()),
+        Value::Object(object) => {
+            let mut out = Map::new();
+            for key in ["type", "name", "description", "value"] {
+                if let Some(v) = object.get(key) {
+                    out.insert(key.to_owned(), v.clone());
+                }
+            }
+            if object.contains_key("description") && object.contains_key("type") {
+                let required = object.get("required").cloned().unwrap_or(json!(false));
+                if object.get("type") != Some(&json!(SUBCOMMAND)) && !object.contains_key("value") {
+                    out.insert("required".to_owned(), required);
+                }
+            }
+            for key in ["options", "choices"] {
+                let list = object
+                    .get(key)
+                    .filter(|v| !v.is_null())
+                    .cloned()
+                    .unwrap_or(json!([]));
+                if !list.as_array().is_some_and(Vec::is_empty) {
+                    out.insert(key.to_owned(), comparable(&list));
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Registers the commands (bulk overwrite; in `guild` when given) unless Discord already has
+/// exactly these.
+pub async fn register_commands(
+    rest: &DiscordRest,
+    guild: Option<&str>,
+) -> Result<Registration, RestError> {
+    let application_id = rest.application_id();
+    let guild = guild
+        .filter(|g| !g.trim().is_empty())
+        .map(|g| {
+            snowflake(g).map(GuildId::new).ok_or_else(|| {
+                RestError::Invalid(format!("discord.guild_id `{g}` is not a numeric id"))
+            })
+        })
+        .transpose()?;
+    let route = || match guild {
+        Some(guild_id) => Route::GuildCommands {
+            application_id,
+            guild_id,
+        },
+        None => Route::Commands { application_id },
+    };
+    let wanted = command_definitions();
+    let current = rest
+        .call("list commands", route(), LightMethod::Get, None)
+        .await?;
+    if comparable(&current) == comparable(&wanted) {
+        return Ok(Registration::Unchanged);
+    }
+    rest.call(
+        "register commands",
+        route(),
+        LightMethod::Put,
+        Some(&wanted),
+    )
+    .await?;
+    Ok(Registration::Overwritten)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commands_match_the_interface() {
+        let commands = command_definitions();
+        let incident = &commands[0];
+        assert_eq!(incident["name"], "incident");
+        let subcommands: Vec<&str> = incident["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            subcommands,
+            [
+                "declare", "assign", "update", "status", "severity", "stage", "resolve", "review",
+                "kb-draft", "help"
+            ]
+        );
+        let mut options: Vec<String> = incident["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["options"].as_array().cloned().unwrap_or_default())
+            .map(|o| o["name"].as_str().unwrap().to_owned())
+            .collect();
+        options.sort_unstable();
+        options.dedup();
+        assert_eq!(
+            options,
+            ["client", "role", "severity", "stage", "summary", "text", "title", "user"]
+        );
+        assert_eq!(commands[1]["name"], "help");
+        assert_eq!(commands[1]["options"][0]["name"], "question");
+    }
+
+    #[test]
+    fn what_discord_returns_compares_equal_when_unchanged() {
+        let wanted = command_definitions();
+        let mut returned = wanted.clone();
+        for command in returned.as_array_mut().unwrap() {
+            command["id"] = json!("123");
+            command["version"] = json!("456");
+            command["default_member_permissions"] = Value::Null;
+            command["nsfw"] = json!(false);
+        }
+        // Discord leaves `required: false` out of what it returns.
+        returned[0]["options"][6]["options"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("required");
+        assert_eq!(comparable(&returned), comparable(&wanted));
+        returned[1]["description"] = json!("changed");
+        assert_ne!(comparable(&returned), comparable(&wanted));
+        assert_ne!(comparable(&json!([])), comparable(&wanted));
+    }
+}

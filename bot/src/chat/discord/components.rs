@@ -1,0 +1,353 @@
+//! Buttons, the stage menu and modals: what the bot attaches to its messages, and what a click
+//! or a submitted form means as a command.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::format::{truncate, MAX_DESCRIPTION};
+use crate::commands::{self, Command, IncidentCommand, ParseError, UserRef};
+use crate::domain::Role;
+use crate::effects::Action;
+
+pub const PUBLISH: &str = "cp:publish";
+pub const EDIT_DRAFT: &str = "cp:edit_draft";
+pub const TAKE_COMMS: &str = "cp:take_comms";
+pub const STAGE: &str = "cp:stage";
+pub const RESOLVE: &str = "cp:resolve";
+pub const DECLARE_FORM: &str = "cp:declare_form";
+pub const DRAFT_FORM: &str = "cp:draft_form";
+pub const RESOLVE_FORM: &str = "cp:resolve_form";
+/// The embed a nudge carries its draft in; the publish buttons read it back from the message.
+pub const DRAFT_TITLE: &str = "Draft client update";
+/// Client updates are at most this long (the core's limit).
+const MAX_UPDATE: usize = 3000;
+
+fn button(style: u64, label: &str, custom_id: &str) -> Value {
+    json!({ "type": 2, "style": style, "label": label, "custom_id": custom_id })
+}
+
+/// Action rows for a message's actions (a select menu needs a row of its own).
+pub fn rows(actions: &[Action]) -> Vec<Value> {
+    let mut buttons = Vec::new();
+    let mut rows = Vec::new();
+    for action in actions {
+        match action {
+            Action::PublishDraft { .. } => {
+                buttons.push(button(3, "Publish draft", PUBLISH));
+                buttons.push(button(2, "Edit draft…", EDIT_DRAFT));
+            }
+            Action::TakeComms => buttons.push(button(1, "Take comms", TAKE_COMMS)),
+            Action::Resolve => buttons.push(button(4, "Resolve…", RESOLVE)),
+            Action::ChangeStage => rows.push(json!({ "type": 1, "components": [{
+                "type": 3,
+                "custom_id": STAGE,
+                "placeholder": "Change stage…",
+                "options": [
+                    { "label": "Investigating", "value": "investigating" },
+                    { "label": "Identified", "value": "identified" },
+                    { "label": "Monitoring", "value": "monitoring" },
+                ],
+            }]})),
+        }
+    }
+    if !buttons.is_empty() {
+        rows.push(json!({ "type": 1, "components": buttons }));
+    }
+    rows
+}
+
+/// The embed holding a nudge's draft, verbatim (it is client-facing text, not converted).
+pub fn draft_embed(actions: &[Action]) -> Option<Value> {
+    actions.iter().find_map(|action| match action {
+        Action::PublishDraft { text } => Some(json!({
+            "title": DRAFT_TITLE,
+            "description": truncate(text, MAX_DESCRIPTION),
+            "color": 0xF1C40F,
+        })),
+        _ => None,
+    })
+}
+
+fn text_input(custom_id: &str, label: &str, paragraph: bool, required: bool, max: u64) -> Value {
+    json!({ "type": 1, "components": [{
+        "type": 4,
+        "custom_id": custom_id,
+        "label": label,
+        "style": if paragraph { 2 } else { 1 },
+        "required": required,
+        "max_length": max,
+    }]})
+}
+
+fn modal(custom_id: &str, title: &str, rows: Vec<Value>) -> Value {
+    json!({ "custom_id": custom_id, "title": title, "components": rows })
+}
+
+/// The declare form (`/incident declare` with no options).
+pub fn declare_form() -> Value {
+    let mut severity = text_input("severity", "Severity (P1, P2, P3 or P4)", false, true, 2);
+    severity["components"][0]["placeholder"] = json!("P1");
+    modal(
+        DECLARE_FORM,
+        "Declare an incident",
+        vec![
+            severity,
+            text_input("client", "Client id", false, true, 64),
+            text_input("title", "What is wrong", false, true, 200),
+        ],
+    )
+}
+
+fn draft_form(draft: &str) -> Value {
+    let mut text = text_input(
+        "text",
+        "What the client will read",
+        true,
+        true,
+        MAX_UPDATE as u64,
+    );
+    text["components"][0]["value"] = json!(truncate(draft, MAX_UPDATE));
+    modal(DRAFT_FORM, "Edit and publish the update", vec![text])
+}
+
+fn resolve_form() -> Value {
+    modal(
+        RESOLVE_FORM,
+        "Resolve the incident",
+        vec![text_input(
+            "summary",
+            "What fixed it (optional)",
+            true,
+            false,
+            1000,
+        )],
+    )
+}
+
+/// What a click asks for: a command to run now, or a form to show first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Run(Command),
+    Form(Value),
+}
+
+fn refused(problem: impl Into<String>, usage_of: &str) -> ParseError {
+    ParseError {
+        problem: problem.into(),
+        usage: commands::usage_of(usage_of),
+    }
+}
+
+fn draft_on(message: Option<&Value>) -> Result<String, ParseError> {
+    message
+        .and_then(|m| m.get("embeds"))
+        .and_then(Value::as_array)
+        .and_then(|embeds| {
+            embeds
+                .iter()
+                .find(|e| e.get("title").and_then(Value::as_str) == Some(DRAFT_TITLE))
+        })
+        .and_then(|e| e.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| refused("this message no longer carries a draft", "update"))
+}
+
+/// A MESSAGE_COMPONENT interaction: `data` (custom_id, values), the message clicked, who clicked.
+pub fn from_component(
+    data: &Value,
+    message: Option<&Value>,
+    user: &str,
+) -> Result<Step, ParseError> {
+    let custom_id = data
+        .get("custom_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let run = |command| Ok(Step::Run(Command::Incident(command)));
+    match custom_id {
+        PUBLISH => run(IncidentCommand::Update {
+            text: draft_on(message)?,
+        }),
+        EDIT_DRAFT => Ok(Step::Form(draft_form(&draft_on(message)?))),
+        TAKE_COMMS => run(IncidentCommand::Assign {
+            role: Role::Comms,
+            user: UserRef(user.to_owned()),
+        }),
+        RESOLVE => Ok(Step::Form(resolve_form())),
+        STAGE => {
+            let stage = data
+                .get("values")
+                .and_then(Value::as_array)
+                .and_then(|values| values.first())
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            commands::parse_incident(&format!(
+                "stage {}",
+                stage.split_whitespace().next().unwrap_or_default()
+            ))
+            .map(|command| Step::Run(Command::Incident(command)))
+        }
+        other => Err(refused(
+            format!("`{other}` is not a Command Post button"),
+            "",
+        )),
+    }
+}
+
+/// The values of a submitted form, by input id.
+fn form_values(data: &Value) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let rows = data
+        .get("components")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for row in rows {
+        for input in row
+            .get("components")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
+            if let (Some(id), Some(value)) = (
+                input.get("custom_id").and_then(Value::as_str),
+                input.get("value").and_then(Value::as_str),
+            ) {
+                values.insert(id.to_owned(), value.trim().to_owned());
+            }
+        }
+    }
+    values
+}
+
+/// A MODAL_SUBMIT interaction's `data` → the command.
+pub fn from_modal(data: &Value) -> Result<Command, ParseError> {
+    let custom_id = data
+        .get("custom_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let values = form_values(data);
+    let value = |id: &str| values.get(id).map(String::as_str).unwrap_or_default();
+    match custom_id {
+        DECLARE_FORM => {
+            let options: Vec<Value> = ["severity", "client", "title"]
+                .iter()
+                .map(|name| json!({ "name": name, "value": value(name) }))
+                .collect();
+            if options.iter().any(|o| o["value"] == "") {
+                return Err(refused(
+                    "the form needs severity, client and title",
+                    "declare",
+                ));
+            }
+            super::slash::incident_command("declare", &options).map(Command::Incident)
+        }
+        DRAFT_FORM => {
+            commands::parse_incident(&format!("update {}", value("text"))).map(Command::Incident)
+        }
+        RESOLVE_FORM => {
+            let summary = value("summary");
+            Ok(Command::Incident(IncidentCommand::Resolve {
+                summary: (!summary.is_empty()).then(|| summary.to_owned()),
+            }))
+        }
+        other => Err(refused(format!("`{other}` is not a Command Post form"), "")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Stage;
+
+    #[test]
+    fn buttons_and_menus_become_commands() {
+        let actions = vec![Action::TakeComms, Action::ChangeStage, Action::Resolve];
+        let rows = rows(&actions);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["components"][0]["custom_id"], STAGE);
+        assert_eq!(rows[1]["components"][0]["custom_id"], TAKE_COMMS);
+
+        let stage = from_component(
+            &json!({"custom_id": STAGE, "values": ["identified"]}),
+            None,
+            "7",
+        );
+        assert_eq!(
+            stage,
+            Ok(Step::Run(Command::Incident(IncidentCommand::Stage(
+                Stage::Identified
+            ))))
+        );
+        let comms = from_component(&json!({"custom_id": TAKE_COMMS}), None, "7");
+        assert_eq!(
+            comms,
+            Ok(Step::Run(Command::Incident(IncidentCommand::Assign {
+                role: Role::Comms,
+                user: UserRef("7".into())
+            })))
+        );
+        let nudge = json!({"embeds": [draft_embed(&[Action::PublishDraft { text: "We are on it.".into() }]).unwrap()]});
+        assert_eq!(
+            from_component(&json!({"custom_id": PUBLISH}), Some(&nudge), "7"),
+            Ok(Step::Run(Command::Incident(IncidentCommand::Update {
+                text: "We are on it.".into()
+            })))
+        );
+        match from_component(&json!({"custom_id": EDIT_DRAFT}), Some(&nudge), "7") {
+            Ok(Step::Form(form)) => assert_eq!(
+                form["components"][0]["components"][0]["value"],
+                "We are on it."
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(from_component(&json!({"custom_id": PUBLISH}), Some(&json!({})), "7").is_err());
+    }
+
+    #[test]
+    fn forms_become_commands() {
+        let submitted = |id: &str, inputs: &[(&str, &str)]| {
+            let rows: Vec<Value> = inputs
+                .iter()
+                .map(|(k, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}))
+                .collect();
+            json!({"custom_id": id, "components": rows})
+        };
+        let declared = from_modal(&submitted(
+            DECLARE_FORM,
+            &[
+                ("severity", "p2"),
+                ("client", "acme"),
+                ("title", "VPN flaps"),
+            ],
+        ));
+        assert!(
+            matches!(
+                declared,
+                Ok(Command::Incident(IncidentCommand::Declare { .. }))
+            ),
+            "{declared:?}"
+        );
+        let bad = from_modal(&submitted(
+            DECLARE_FORM,
+            &[("severity", "P7"), ("client", "acme"), ("title", "x")],
+        ));
+        assert_eq!(
+            bad.unwrap_err(),
+            commands::parse_incident("declare P7 acme x").unwrap_err()
+        );
+        assert_eq!(
+            from_modal(&submitted(RESOLVE_FORM, &[("summary", "")])),
+            Ok(Command::Incident(IncidentCommand::Resolve {
+                summary: None
+            }))
+        );
+        assert_eq!(
+            from_modal(&submitted(DRAFT_FORM, &[("text", "Fixed.")])),
+            Ok(Command::Incident(IncidentCommand::Update {
+                text: "Fixed.".into()
+            }))
+        );
+    }
+}

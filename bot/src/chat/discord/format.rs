@@ -1,0 +1,121 @@
+//! Text as Discord shows it: Slack-flavoured mentions and bold turned into Discord markdown, and
+//! long text kept within Discord's limits (2,000 characters of content, 4,096 of an embed).
+
+use serde_json::{json, Value};
+
+/// Discord's limit on a message's `content` for bots.
+pub const MAX_CONTENT: usize = 2000;
+/// Discord's limit on an embed's description.
+pub const MAX_DESCRIPTION: usize = 4096;
+/// Discord's limit on an embed's title.
+pub const MAX_TITLE: usize = 256;
+
+/// `<@discord:123>` → `<@123>`; another platform's `<@U1>` → `@U1` (it cannot ping anyone here);
+/// Slack's `*bold*` → `**bold**`.
+pub fn discord_text(text: &str) -> String {
+    text.lines()
+        .map(|line| bold(&mentions(line)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<@") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('>') {
+            Some(end) => {
+                let id = &after[..end];
+                match id.strip_prefix("discord:") {
+                    Some(snowflake) => {
+                        out.push_str("<@");
+                        out.push_str(snowflake);
+                        out.push('>');
+                    }
+                    None => {
+                        out.push('@');
+                        out.push_str(id);
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("<@");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Pairs of single `*` become `**`; a line with an odd number of them is left alone.
+fn bold(line: &str) -> String {
+    if line.contains("**") {
+        return line.to_owned();
+    }
+    let parts: Vec<&str> = line.split('*').collect();
+    if parts.len() < 3 || parts.len() % 2 == 0 {
+        return line.to_owned();
+    }
+    parts.join("**")
+}
+
+/// At most `max` characters, with `…` at the end when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// A message body (without components) carrying `text`: as content when it fits, else as an
+/// embed description, so nothing is refused for length.
+pub fn message_body(text: &str) -> Value {
+    let text = discord_text(text);
+    if text.chars().count() <= MAX_CONTENT {
+        json!({ "content": text, "allowed_mentions": { "parse": ["users"] } })
+    } else {
+        json!({
+            "embeds": [{ "description": truncate(&text, MAX_DESCRIPTION) }],
+            "allowed_mentions": { "parse": ["users"] },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_and_bold_become_discord_markdown() {
+        assert_eq!(
+            discord_text("*Acme* down, <@discord:42> and <@U0MANAGER> paged"),
+            "**Acme** down, <@42> and @U0MANAGER paged"
+        );
+        assert_eq!(discord_text("5 * 3 = 15"), "5 * 3 = 15");
+        assert_eq!(discord_text("**already**"), "**already**");
+        assert_eq!(discord_text("a <@unclosed"), "a <@unclosed");
+        assert_eq!(discord_text("*one*\n*two*"), "**one**\n**two**");
+    }
+
+    #[test]
+    fn long_text_goes_into_an_embed() {
+        let short = message_body("hello");
+        assert_eq!(short["content"], "hello");
+        let long = message_body(&"x".repeat(2500));
+        assert!(long.get("content").is_none());
+        assert_eq!(
+            long["embeds"][0]["description"].as_str().unwrap().len(),
+            2500
+        );
+        let huge = message_body(&"y".repeat(5000));
+        let description = huge["embeds"][0]["description"].as_str().unwrap();
+        assert_eq!(description.chars().count(), MAX_DESCRIPTION);
+        assert!(description.ends_with('…'));
+    }
+}

@@ -1,0 +1,376 @@
+//! Interactions: the signed `POST /discord/interactions` endpoint, and the one handler it and the
+//! gateway share. Every interaction is answered within Discord's 3 seconds: directly when the
+//! work is done within [`ACK_BUDGET`], else deferred (type 5) and finished with a follow-up.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use serenity::http::{LightMethod, Route};
+use serenity::model::id::InteractionId;
+use tracing::{info, instrument, warn, Instrument};
+
+use super::components::{self, Step};
+use super::format::message_body;
+use super::{signature, slash, snowflake, user_id, Inbound, ACK_BUDGET, PLATFORM};
+use crate::commands::{Command, UserRef};
+use crate::engine::{EngineError, Request, Visibility};
+
+const PING: u64 = 1;
+const APPLICATION_COMMAND: u64 = 2;
+const MESSAGE_COMPONENT: u64 = 3;
+const MODAL_SUBMIT: u64 = 5;
+const EPHEMERAL: u64 = 64;
+/// How long a follow-up may wait out rate limits (the interaction token lives 15 minutes).
+const FOLLOW_UP_PATIENCE: Duration = Duration::from_secs(30);
+/// Discord's "Unknown Webhook": the interaction's acknowledgement has not been taken in (yet).
+const UNKNOWN_WEBHOOK: i64 = 10015;
+const UNKNOWN_RETRIES: u32 = 4;
+
+pub(super) fn router(inbound: Arc<Inbound>) -> Router {
+    Router::new()
+        .route("/discord/interactions", post(endpoint))
+        .with_state(inbound)
+}
+
+/// Verifies the signature before anything else; a refused request changes nothing.
+async fn endpoint(
+    State(inbound): State<Arc<Inbound>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = inbound.engine.clock().now();
+    if let Err(error) = signature::verify(
+        &inbound.public_key,
+        header("x-signature-ed25519"),
+        header("x-signature-timestamp"),
+        &body,
+        now,
+    ) {
+        info!(%error, "Discord interaction refused");
+        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    }
+    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "the body is not JSON").into_response();
+    };
+    let acknowledgement = acknowledge(&inbound, payload).await;
+    if let Some(then) = acknowledgement.then {
+        tokio::spawn(then);
+    }
+    Json(acknowledgement.body).into_response()
+}
+
+/// What became of an interaction.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Message {
+        text: String,
+        ephemeral: bool,
+    },
+    /// A form to show; `instead` is said when it is too late to show one.
+    Form {
+        form: Value,
+        instead: String,
+    },
+    /// The interaction id was handled before (a gateway replay).
+    Duplicate,
+}
+
+type Later = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The first answer, and the follow-up to run once it has been given (if the work was deferred).
+pub(super) struct Acknowledgement {
+    pub body: Value,
+    pub then: Option<Later>,
+    pub duplicate: bool,
+}
+
+fn text(value: &Value, pointer: &str) -> Option<String> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// `/incident status` answers the room; everything else answers the person.
+fn answers_room(payload: &Value) -> bool {
+    payload.get("type").and_then(Value::as_u64) == Some(APPLICATION_COMMAND)
+        && text(payload, "/data/name").as_deref() == Some("incident")
+        && text(payload, "/data/options/0/name").as_deref() == Some("status")
+}
+
+#[instrument(skip_all, fields(interaction = %text(&payload, "/id").unwrap_or_default(), kind = ?payload.get("type")))]
+pub(super) async fn acknowledge(inbound: &Arc<Inbound>, payload: Value) -> Acknowledgement {
+    if payload.get("type").and_then(Value::as_u64) == Some(PING) {
+        return Acknowledgement {
+            body: json!({ "type": 1 }),
+            then: None,
+            duplicate: false,
+        };
+    }
+    let token = text(&payload, "/token").unwrap_or_default();
+    let private = !answers_room(&payload);
+    let mut work = tokio::spawn(outcome(inbound.clone(), payload).in_current_span());
+    match tokio::time::timeout(ACK_BUDGET, &mut work).await {
+        Ok(joined) => {
+            let outcome = settled(joined);
+            Acknowledgement {
+                duplicate: outcome == Outcome::Duplicate,
+                body: first_answer(outcome),
+                then: None,
+            }
+        }
+        Err(_) => {
+            info!("the answer takes longer than the budget: deferred");
+            let rest = inbound.rest.clone();
+            let then = async move {
+                let outcome = settled(work.await);
+                if let Err(error) = follow_up(&rest, &token, outcome, private).await {
+                    warn!(%error, "the deferred answer could not be sent");
+                }
+            };
+            Acknowledgement {
+                body: json!({ "type": 5, "data": { "flags": if private { EPHEMERAL } else { 0 } } }),
+                then: Some(Box::pin(then.in_current_span())),
+                duplicate: false,
+            }
+        }
+    }
+}
+
+fn settled(joined: Result<Outcome, tokio::task::JoinError>) -> Outcome {
+    joined.unwrap_or_else(|error| {
+        warn!(%error, "handling an interaction failed");
+        Outcome::Message {
+            text: "Command Post failed while handling that. Check `/incident status` before trying again.".into(),
+            ephemeral: true,
+        }
+    })
+}
+
+fn with_flags(mut body: Value, ephemeral: bool) -> Value {
+    if ephemeral {
+        body["flags"] = json!(EPHEMERAL);
+    }
+    body
+}
+
+fn first_answer(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Message { text, ephemeral } => {
+            json!({ "type": 4, "data": with_flags(message_body(&text), ephemeral) })
+        }
+        Outcome::Form { form, .. } => json!({ "type": 9, "data": form }),
+        Outcome::Duplicate => {
+            json!({ "type": 4, "data": { "content": "That was already handled.", "flags": EPHEMERAL } })
+        }
+    }
+}
+
+/// Finishes a deferred answer: edits the "thinking…" message, or replaces it when the answer's
+/// visibility differs from the one chosen when deferring.
+async fn follow_up(
+    rest: &super::DiscordRest,
+    token: &str,
+    outcome: Outcome,
+    deferred_private: bool,
+) -> Result<(), super::RestError> {
+    let application_id = rest.application_id();
+    let original = || Route::WebhookOriginalInteractionResponse {
+        application_id,
+        token,
+    };
+    let (text, ephemeral) = match outcome {
+        Outcome::Message { text, ephemeral } => (text, ephemeral),
+        Outcome::Form { instead, .. } => (instead, true),
+        Outcome::Duplicate => {
+            return rest
+                .call_patiently(
+                    "delete deferred answer",
+                    original,
+                    LightMethod::Delete,
+                    None,
+                    FOLLOW_UP_PATIENCE,
+                )
+                .await
+                .map(drop)
+        }
+    };
+    let body = message_body(&text);
+    if ephemeral == deferred_private {
+        // Discord may not have taken in the deferral yet when the work finished just after it.
+        for attempt in 1..=UNKNOWN_RETRIES {
+            let edited = rest
+                .call_patiently(
+                    "edit deferred answer",
+                    original,
+                    LightMethod::Patch,
+                    Some(&body),
+                    FOLLOW_UP_PATIENCE,
+                )
+                .await;
+            match edited {
+                Err(error)
+                    if error.code() == Some(UNKNOWN_WEBHOOK) && attempt < UNKNOWN_RETRIES =>
+                {
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                other => return other.map(drop),
+            }
+        }
+        return Ok(());
+    }
+    let followups = || Route::WebhookFollowupMessages {
+        application_id,
+        token,
+    };
+    rest.call_patiently(
+        "follow-up answer",
+        followups,
+        LightMethod::Post,
+        Some(&with_flags(body, ephemeral)),
+        FOLLOW_UP_PATIENCE,
+    )
+    .await?;
+    rest.call_patiently(
+        "delete deferred answer",
+        original,
+        LightMethod::Delete,
+        None,
+        FOLLOW_UP_PATIENCE,
+    )
+    .await
+    .map(drop)
+}
+
+/// An interaction that arrived over the gateway: answered through the callback endpoint.
+pub(super) async fn answer_by_callback(inbound: Arc<Inbound>, payload: Value) {
+    let (Some(id), Some(token)) = (
+        text(&payload, "/id").as_deref().and_then(snowflake),
+        text(&payload, "/token"),
+    ) else {
+        warn!("a gateway interaction without id or token was ignored");
+        return;
+    };
+    let acknowledgement = acknowledge(&inbound, payload).await;
+    if acknowledgement.duplicate {
+        return;
+    }
+    let route = || Route::InteractionResponse {
+        interaction_id: InteractionId::new(id),
+        token: &token,
+    };
+    let answered = inbound
+        .rest
+        .call_patiently(
+            "answer interaction",
+            route,
+            LightMethod::Post,
+            Some(&acknowledgement.body),
+            ACK_BUDGET,
+        )
+        .await;
+    match answered {
+        Ok(_) => {
+            if let Some(then) = acknowledgement.then {
+                then.await;
+            }
+        }
+        Err(error) => warn!(%error, "the interaction could not be answered"),
+    }
+}
+
+/// Dedupes, translates and runs one interaction.
+async fn outcome(inbound: Arc<Inbound>, payload: Value) -> Outcome {
+    let engine = &inbound.engine;
+    let id = text(&payload, "/id").unwrap_or_default();
+    match engine
+        .store()
+        .first_sighting(PLATFORM, &id, engine.clock().now())
+        .await
+    {
+        Ok(false) => return Outcome::Duplicate,
+        Ok(true) => {}
+        Err(error) => warn!(%error, "could not record the interaction id; handling it anyway"),
+    }
+    let user = text(&payload, "/member/user/id")
+        .or_else(|| text(&payload, "/user/id"))
+        .unwrap_or_default();
+    if snowflake(&user).is_none() {
+        return Outcome::Message {
+            text: "Command Post could not tell who sent that.".into(),
+            ephemeral: true,
+        };
+    }
+    let room = text(&payload, "/channel_id").or_else(|| text(&payload, "/channel/id"));
+    let data = payload.get("data").cloned().unwrap_or(Value::Null);
+    let kind = payload.get("type").and_then(Value::as_u64).unwrap_or(0);
+    let step = match kind {
+        APPLICATION_COMMAND => slash::command(&data).map(Step::Run),
+        MESSAGE_COMPONENT => components::from_component(&data, payload.get("message"), &user),
+        MODAL_SUBMIT => components::from_modal(&data).map(Step::Run),
+        other => {
+            return Outcome::Message {
+                text: format!("Command Post does not handle interactions of type {other}."),
+                ephemeral: true,
+            }
+        }
+    };
+    let command = match step {
+        Ok(Step::Run(command)) => command,
+        Ok(Step::Form(form)) => {
+            return Outcome::Form {
+                form,
+                instead: "That opens a form, but it took too long to show; click again.".into(),
+            }
+        }
+        Err(error) => {
+            return Outcome::Message {
+                text: EngineError::Parse(error).user_message(),
+                ephemeral: true,
+            }
+        }
+    };
+    let outcome = run(&inbound, &user, room, command).await;
+    match outcome {
+        // A form cannot answer a form.
+        Outcome::Form { instead, .. } if kind == MODAL_SUBMIT => Outcome::Message {
+            text: instead,
+            ephemeral: true,
+        },
+        other => other,
+    }
+}
+
+async fn run(inbound: &Inbound, user: &str, room: Option<String>, command: Command) -> Outcome {
+    let request = Request {
+        platform: PLATFORM,
+        user: user_id(&UserRef(user.to_owned())),
+        room,
+        command,
+        resolve_user: user_id,
+    };
+    match inbound.engine.handle(request).await {
+        Ok(response) if response.wants_declare_form => Outcome::Form {
+            form: components::declare_form(),
+            instead: response.text,
+        },
+        Ok(response) => Outcome::Message {
+            text: response.text,
+            ephemeral: response.visibility == Visibility::Private,
+        },
+        Err(error) => Outcome::Message {
+            text: error.user_message(),
+            ephemeral: true,
+        },
+    }
+}

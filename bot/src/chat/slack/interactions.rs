@@ -1,0 +1,221 @@
+//! Buttons and modals: `block_actions` (Publish update, Edit, Assign me comms, Change stage,
+//! Resolve) and `view_submission` (the declare form, the edited update) become commands.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tracing::{warn, Instrument};
+
+use super::blocks::{self, INPUT_ACTION};
+use super::reply::{within_budget, Ack, Budget, Reply, ReplyTo};
+use super::{user_id, Adapter, PLATFORM};
+use crate::commands::{Command, IncidentCommand, UserRef};
+use crate::domain::{ClientId, Role, Severity, Stage, UserId};
+use crate::engine::{EngineError, Request, Response};
+
+fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(value, |value, key| value.get(key))?
+        .as_str()
+}
+
+/// A modal's answer with errors shown next to the fields.
+fn field_errors(errors: &[(&str, String)]) -> Ack {
+    let errors: serde_json::Map<String, Value> = errors
+        .iter()
+        .map(|(block, message)| ((*block).to_owned(), json!(message)))
+        .collect();
+    Ack::Json(json!({"response_action": "errors", "errors": errors}))
+}
+
+impl Adapter {
+    /// Handles one interaction payload and says what to acknowledge it with.
+    pub(super) async fn interaction(self: &Arc<Self>, payload: Value) -> Ack {
+        match payload.get("type").and_then(Value::as_str) {
+            Some("block_actions") => self.block_action(&payload).await,
+            Some("view_submission") => self.view_submission(&payload).await,
+            _ => Ack::Empty,
+        }
+    }
+
+    fn request(&self, user: &str, room: Option<String>, command: IncidentCommand) -> Request {
+        Request {
+            platform: PLATFORM,
+            user: UserId::new(user),
+            room,
+            command: Command::Incident(command),
+            resolve_user: user_id,
+        }
+    }
+
+    async fn block_action(self: &Arc<Self>, payload: &Value) -> Ack {
+        let Some(user) = text_at(payload, &["user", "id"]) else {
+            return Ack::Empty;
+        };
+        let channel = text_at(payload, &["channel", "id"])
+            .or_else(|| text_at(payload, &["container", "channel_id"]))
+            .map(str::to_owned);
+        let Some(action) = payload.get("actions").and_then(|a| a.get(0)) else {
+            return Ack::Empty;
+        };
+        let action_id = text_at(action, &["action_id"]).unwrap_or_default();
+        let value = text_at(action, &["value"]).unwrap_or_default().to_owned();
+        let reply_to = ReplyTo {
+            response_url: text_at(payload, &["response_url"]).map(str::to_owned),
+            channel: channel.clone(),
+            user: user.to_owned(),
+        };
+        let span = tracing::info_span!(
+            "slack_action",
+            action = action_id,
+            channel = channel.as_deref().unwrap_or("-")
+        );
+        let command = match action_id {
+            blocks::PUBLISH => IncidentCommand::Update { text: value },
+            blocks::TAKE_COMMS => IncidentCommand::Assign {
+                role: Role::Comms,
+                user: UserRef(user.to_owned()),
+            },
+            blocks::RESOLVE => IncidentCommand::Resolve { summary: None },
+            blocks::STAGE => {
+                let picked = text_at(action, &["selected_option", "value"]).unwrap_or_default();
+                match Stage::parse_settable(picked) {
+                    Ok(stage) => IncidentCommand::Stage(stage),
+                    Err(error) => {
+                        let this = self.clone();
+                        tokio::spawn(async move {
+                            this.send_reply(&reply_to, &Reply::private(error.to_string()))
+                                .await
+                        });
+                        return Ack::Empty;
+                    }
+                }
+            }
+            blocks::EDIT => {
+                let (Some(trigger), Some(room)) = (text_at(payload, &["trigger_id"]), &channel)
+                else {
+                    return Ack::Empty;
+                };
+                match blocks::update_modal(&value, room) {
+                    Ok(view) => {
+                        if let Err(error) = self.api.open_view(trigger, view).instrument(span).await
+                        {
+                            warn!(%error, "could not open the update editor");
+                        }
+                    }
+                    Err(error) => warn!(%error, "the update editor did not build"),
+                }
+                return Ack::Empty;
+            }
+            _ => return Ack::Empty,
+        };
+        let request = self.request(user, channel, command);
+        let this = self.clone();
+        let work = async move {
+            let result = this.engine.handle(request).await;
+            this.send_reply(&reply_to, &Reply::from_engine(&result))
+                .await;
+        };
+        // Either way the reply goes out from the task; waiting a little keeps order for the person.
+        let _ = within_budget(work.instrument(span)).await;
+        Ack::Empty
+    }
+
+    async fn view_submission(self: &Arc<Self>, payload: &Value) -> Ack {
+        let Some(user) = text_at(payload, &["user", "id"]).map(str::to_owned) else {
+            return Ack::Empty;
+        };
+        let view = payload.get("view").cloned().unwrap_or_default();
+        let values = view
+            .get("state")
+            .and_then(|s| s.get("values"))
+            .cloned()
+            .unwrap_or_default();
+        let input = |block: &str| {
+            let field = values.get(block).and_then(|b| b.get(INPUT_ACTION));
+            field
+                .and_then(|f| text_at(f, &["selected_option", "value"]))
+                .or_else(|| field.and_then(|f| text_at(f, &["value"])))
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        let channel = text_at(&view, &["private_metadata"])
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        let (command, main_field) = match text_at(&view, &["callback_id"]) {
+            Some(blocks::DECLARE_MODAL) => {
+                let severity = match input(blocks::SEVERITY_INPUT).parse::<Severity>() {
+                    Ok(severity) => severity,
+                    Err(error) => {
+                        return field_errors(&[(blocks::SEVERITY_INPUT, error.to_string())])
+                    }
+                };
+                let client = match ClientId::parse(&input(blocks::CLIENT_INPUT)) {
+                    Ok(client) => client,
+                    Err(error) => {
+                        return field_errors(&[(blocks::CLIENT_INPUT, error.to_string())])
+                    }
+                };
+                let title = input(blocks::TITLE_INPUT);
+                if title.is_empty() {
+                    return field_errors(&[(blocks::TITLE_INPUT, "say what is wrong".to_owned())]);
+                }
+                let command = IncidentCommand::Declare {
+                    severity,
+                    client,
+                    title,
+                };
+                (command, blocks::TITLE_INPUT)
+            }
+            Some(blocks::UPDATE_MODAL) => {
+                let text = input(blocks::TEXT_INPUT);
+                (IncidentCommand::Update { text }, blocks::TEXT_INPUT)
+            }
+            _ => return Ack::Empty,
+        };
+        let span = tracing::info_span!(
+            "slack_modal",
+            command = command.name(),
+            channel = channel.as_deref().unwrap_or("-")
+        );
+        let request = self.request(&user, channel.clone(), command);
+        let reply_to = ReplyTo {
+            response_url: None,
+            channel,
+            user,
+        };
+        let this = self.clone();
+        let work = async move { this.engine.handle(request).await }.instrument(span);
+        match within_budget(work).await {
+            Budget::Done(Err(error)) if error.is_user_error() => {
+                let field = match error {
+                    EngineError::UnknownClient { .. } => blocks::CLIENT_INPUT,
+                    _ => main_field,
+                };
+                field_errors(&[(field, error.user_message())])
+            }
+            Budget::Done(result) => {
+                self.reply_later(reply_to, result);
+                Ack::Empty
+            }
+            Budget::Later(task) => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    if let Ok(result) = task.await {
+                        this.send_reply(&reply_to, &Reply::from_engine(&result))
+                            .await;
+                    }
+                });
+                Ack::Empty
+            }
+            Budget::Crashed => Ack::Empty,
+        }
+    }
+
+    /// A modal closes on the acknowledgement; its outcome goes to where it was opened from.
+    fn reply_later(self: &Arc<Self>, to: ReplyTo, result: Result<Response, EngineError>) {
+        let this = self.clone();
+        tokio::spawn(async move { this.send_reply(&to, &Reply::from_engine(&result)).await });
+    }
+}

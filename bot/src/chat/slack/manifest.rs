@@ -1,0 +1,137 @@
+//! The Slack app manifest (YAML) for this build: scopes, slash commands, events and
+//! interactivity, pointed at `http.public_url` (or at Socket Mode).
+
+use crate::config::Config;
+
+/// Bot scopes, each with what it is for.
+pub const SCOPES: &[(&str, &str)] = &[
+    ("app_mentions:read", "`@commandpost status` in a room"),
+    (
+        "channels:history",
+        "messages in client support channels, for triage",
+    ),
+    (
+        "channels:manage",
+        "create incident rooms, invite people, set the topic",
+    ),
+    ("channels:read", "look up channels"),
+    (
+        "chat:write",
+        "briefs, notices, nudges, announcements and client updates",
+    ),
+    (
+        "chat:write.public",
+        "post in a client status channel without being invited",
+    ),
+    ("commands", "the /incident and /help commands"),
+    ("pins:write", "pin the brief"),
+    ("users:read", "show people by name"),
+];
+
+/// Events the bot subscribes to.
+pub const EVENTS: &[&str] = &["app_mention", "message.channels"];
+
+fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The manifest YAML. With `socket_mode`, Slack sends everything over the WebSocket and the
+/// request URLs are left out.
+pub fn manifest(config: &Config, socket_mode: bool) -> String {
+    let base = config.http.public_url.trim_end_matches('/');
+    let url = |path: &str| {
+        if socket_mode {
+            String::new()
+        } else {
+            format!("\n    url: {}", quote(&format!("{base}{path}")))
+        }
+    };
+    let request_url = |indent: &str, path: &str| {
+        if socket_mode {
+            String::new()
+        } else {
+            format!("\n{indent}request_url: {}", quote(&format!("{base}{path}")))
+        }
+    };
+    let scopes: String = SCOPES
+        .iter()
+        .map(|(scope, why)| format!("\n      - {scope}  # {why}"))
+        .collect();
+    let events: String = EVENTS.iter().map(|e| format!("\n      - {e}")).collect();
+    format!(
+        r##"# Slack app manifest for Command Post {version}{mode}
+# Create the app at https://api.slack.com/apps → "Create New App" → "From an app manifest".
+display_information:
+  name: Command Post
+  description: Incident command for managed service providers
+  background_color: "#7f1d1d"
+features:
+  bot_user:
+    display_name: commandpost
+    always_online: true
+  slash_commands:
+  - command: /incident{incident_url}
+    description: Declare and run an incident
+    usage_hint: "declare P1 acme Email is down | assign comms @bob | update … | status | help"
+    should_escape: true
+  - command: /help{help_url}
+    description: Ask the knowledge base (in a client support channel)
+    usage_hint: "how do I reset my password"
+    should_escape: true
+oauth_config:
+  scopes:
+    bot:{scopes}
+settings:
+  event_subscriptions:{events_url}
+    bot_events:{events}
+  interactivity:
+    is_enabled: true{interactions_url}
+  org_deploy_enabled: false
+  socket_mode_enabled: {socket_mode}
+  token_rotation_enabled: false
+"##,
+        version = env!("CARGO_PKG_VERSION"),
+        mode = if socket_mode { " (Socket Mode)" } else { "" },
+        incident_url = url("/slack/commands"),
+        help_url = url("/slack/commands"),
+        events_url = request_url("    ", "/slack/events"),
+        interactions_url = request_url("    ", "/slack/interactions"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_toml(
+            "[http]\npublic_url = \"https://cp.example.com/\"\n",
+            "test",
+            Vec::new(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn http_manifest_points_at_the_public_url() {
+        let yaml = manifest(&config(), false);
+        assert!(
+            yaml.contains("url: \"https://cp.example.com/slack/commands\""),
+            "{yaml}"
+        );
+        assert!(yaml.contains("request_url: \"https://cp.example.com/slack/events\""));
+        assert!(yaml.contains("request_url: \"https://cp.example.com/slack/interactions\""));
+        assert!(yaml.contains("socket_mode_enabled: false"));
+        for (scope, _) in SCOPES {
+            assert!(yaml.contains(&format!("- {scope}  #")), "{scope}");
+        }
+    }
+
+    #[test]
+    fn socket_mode_manifest_has_no_urls() {
+        let yaml = manifest(&config(), true);
+        assert!(!yaml.contains("https://cp.example.com"), "{yaml}");
+        assert!(yaml.contains("socket_mode_enabled: true"));
+        assert!(yaml.contains("- app_mention"));
+    }
+}

@@ -1,0 +1,402 @@
+//! The Discord adapter end to end: the real server, a fake Discord that accepts only what
+//! Discord's API description allows, and interactions signed with a test Ed25519 key.
+
+mod discord_support;
+
+use std::time::Duration;
+
+use commandpost::store::{IncidentFilter, Store};
+use commandpost_chat_fakes::discord::ReplyKind;
+use commandpost_chat_fakes::sign_interaction;
+use discord_support::*;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn ping_is_answered_with_pong() {
+    let h = Harness::start("", false).await;
+    let (status, answer) = h
+        .post_signed(&json!({ "id": next_id(), "type": 1, "token": "t", "version": 1 }))
+        .await;
+    assert_eq!((status, answer), (200, json!({ "type": 1 })));
+    h.assert_no_rejected_calls();
+}
+
+#[tokio::test]
+async fn declare_opens_a_channel_in_the_incidents_category_with_a_pinned_brief() {
+    let h = Harness::start("", false).await;
+    let answer = h
+        .incident(
+            ALICE,
+            GENERAL,
+            "declare",
+            json!([
+                opt("severity", "P1"),
+                opt("client", "acme"),
+                opt("title", "Email is down")
+            ]),
+        )
+        .await;
+    assert_eq!(answer["type"], 4);
+    assert_eq!(
+        answer["data"]["flags"], 64,
+        "the declarer alone sees the confirmation"
+    );
+    assert!(
+        Harness::reply_text(&answer).starts_with("Declared INC-"),
+        "{answer}"
+    );
+    h.app.settle().await;
+
+    let category = h
+        .fake
+        .channels()
+        .into_iter()
+        .find(|c| c.kind == 4)
+        .expect("a category");
+    assert_eq!(category.name, "Incidents");
+    let room = h.room().expect("the incident channel");
+    assert!(room.name.ends_with("-acme-email-is-down"), "{}", room.name);
+    assert_eq!(room.parent_id.as_deref(), Some(category.id.as_str()));
+    let messages = h.fake.messages_in(&room.id);
+    assert_eq!(messages.len(), 1);
+    let brief = &messages[0];
+    assert_eq!(room.pins, vec![brief.id.clone()]);
+    let embed = &brief.embeds[0];
+    assert!(
+        embed["title"]
+            .as_str()
+            .unwrap()
+            .contains("P1 · Email is down"),
+        "{embed}"
+    );
+    let description = embed["description"].as_str().unwrap();
+    assert!(
+        description.contains(&format!("Commander: <@{ALICE}>")),
+        "{description}"
+    );
+    assert!(
+        description.contains("**COMMS LEAD: UNASSIGNED**"),
+        "{description}"
+    );
+    assert!(!description.contains("discord:"), "{description}");
+    let custom_ids: Vec<&str> = brief
+        .components
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap())
+        .map(|c| c["custom_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(custom_ids, ["cp:stage", "cp:take_comms", "cp:resolve"]);
+
+    let announced = h.texts_in(ONCALL);
+    assert_eq!(announced.len(), 1);
+    assert!(
+        announced[0].contains("P1 declared for Acme Corp: **Email is down**"),
+        "{}",
+        announced[0]
+    );
+    assert!(
+        announced[0].contains(&format!("<@{ALICE}>")),
+        "{}",
+        announced[0]
+    );
+
+    // The next incident reuses the category.
+    h.incident(
+        BOB,
+        GENERAL,
+        "declare",
+        json!([
+            opt("severity", "P3"),
+            opt("client", "globex"),
+            opt("title", "Printer")
+        ]),
+    )
+    .await;
+    h.app.settle().await;
+    assert_eq!(h.fake.channels().iter().filter(|c| c.kind == 4).count(), 1);
+    assert_eq!(
+        h.fake
+            .calls_to("PUT", "/channels/{channel_id}/pins/{message_id}")
+            .len(),
+        2
+    );
+    h.assert_no_rejected_calls();
+}
+
+#[tokio::test]
+async fn assign_and_status_work_in_the_room_and_mistakes_are_private() {
+    let h = Harness::start("", false).await;
+    let room = h.declare().await;
+
+    let assigned = h
+        .incident(
+            ALICE,
+            &room.id,
+            "assign",
+            json!([opt("role", "comms"), { "name": "user", "type": 6, "value": BOB }]),
+        )
+        .await;
+    assert_eq!(assigned["data"]["flags"], 64);
+    assert!(
+        Harness::reply_text(&assigned).contains(&format!("<@{BOB}> is now comms")),
+        "{assigned}"
+    );
+    h.app.settle().await;
+    let brief = h
+        .fake
+        .messages_in(&room.id)
+        .into_iter()
+        .find(|m| room.pins.contains(&m.id))
+        .unwrap();
+    assert!(brief.edited);
+    assert!(brief.embeds[0]["description"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("Comms lead: <@{BOB}>")));
+
+    let status = h.incident(CAROL, &room.id, "status", json!([])).await;
+    assert!(
+        status["data"].get("flags").is_none(),
+        "status is for the room: {status}"
+    );
+    let text = Harness::reply_text(&status);
+    assert!(
+        text.contains(&format!("Commander: <@{ALICE}> · Comms lead: <@{BOB}>")),
+        "{text}"
+    );
+
+    let outside = h.incident(ALICE, GENERAL, "status", json!([])).await;
+    assert_eq!(outside["data"]["flags"], 64);
+    assert!(
+        Harness::reply_text(&outside).contains("type it in the incident's room"),
+        "{outside}"
+    );
+    let refused = h
+        .incident(CAROL, &room.id, "severity", json!([opt("severity", "P2")]))
+        .await;
+    assert_eq!(refused["data"]["flags"], 64);
+    let unknown = h
+        .incident(
+            ALICE,
+            GENERAL,
+            "declare",
+            json!([
+                opt("severity", "P1"),
+                opt("client", "initech"),
+                opt("title", "x")
+            ]),
+        )
+        .await;
+    assert!(
+        Harness::reply_text(&unknown).contains("`initech` is not a client"),
+        "{unknown}"
+    );
+    assert_eq!(unknown["data"]["flags"], 64);
+    let incidents = h
+        .app
+        .app
+        .store
+        .incidents(&IncidentFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(incidents.len(), 1, "refused commands store nothing");
+    h.assert_no_rejected_calls();
+}
+
+#[tokio::test]
+async fn forged_and_stale_signatures_get_401_and_change_nothing() {
+    let h = Harness::start("", false).await;
+    let payload = slash(
+        ALICE,
+        GENERAL,
+        "declare",
+        json!([
+            opt("severity", "P1"),
+            opt("client", "acme"),
+            opt("title", "x")
+        ]),
+    );
+    let body = serde_json::to_vec(&payload).unwrap();
+    let now = h.now().to_string();
+
+    let other_key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let forged = sign_interaction(&other_key, &now, &body);
+    assert_eq!(h.post_raw(&body, Some(&forged), Some(&now)).await.0, 401);
+    let genuine = sign_interaction(&h.key, &now, &body);
+    let mut tampered = body.clone();
+    tampered.extend_from_slice(b" ");
+    assert_eq!(
+        h.post_raw(&tampered, Some(&genuine), Some(&now)).await.0,
+        401
+    );
+    assert_eq!(h.post_raw(&body, None, Some(&now)).await.0, 401);
+    assert_eq!(h.post_raw(&body, Some(&genuine), None).await.0, 401);
+    assert_eq!(h.post_raw(&body, Some("not hex"), Some(&now)).await.0, 401);
+    for skew in [-301, 301] {
+        let at = (h.now() + skew).to_string();
+        let signature = sign_interaction(&h.key, &at, &body);
+        assert_eq!(
+            h.post_raw(&body, Some(&signature), Some(&at)).await.0,
+            401,
+            "skew {skew}"
+        );
+    }
+    // Freshness is judged by the app's clock: ten minutes on, the once-fresh signature is stale.
+    h.app.clock.advance(Duration::from_secs(600));
+    assert_eq!(h.post_raw(&body, Some(&genuine), Some(&now)).await.0, 401);
+
+    h.app.settle().await;
+    assert!(h
+        .app
+        .app
+        .store
+        .incidents(&IncidentFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(h.fake.calls().is_empty(), "nothing reached Discord");
+    // The same request, genuinely signed now, is handled (the id was not burnt by the refusals).
+    let fresh = h.now().to_string();
+    let signature = sign_interaction(&h.key, &fresh, &body);
+    let (status, answer) = h.post_raw(&body, Some(&signature), Some(&fresh)).await;
+    assert_eq!(status, 200);
+    assert!(
+        Harness::reply_text(&answer).starts_with("Declared"),
+        "{answer}"
+    );
+    h.assert_no_rejected_calls();
+}
+
+#[tokio::test]
+async fn slow_commands_are_deferred_then_followed_up() {
+    use sqlx::Connection;
+    let h = Harness::start("", false).await;
+    // Another writer holds the database: the declaration cannot finish within the budget.
+    let path = h.app.dir.path().join("test.db");
+    let mut blocker = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+
+    let payload = slash(
+        ALICE,
+        GENERAL,
+        "declare",
+        json!([
+            opt("severity", "P2"),
+            opt("client", "acme"),
+            opt("title", "Slow")
+        ]),
+    );
+    h.fake.register_interaction(&payload);
+    let started = std::time::Instant::now();
+    let (status, answer) = h.post_signed(&payload).await;
+    let waited = started.elapsed();
+    assert_eq!(status, 200);
+    assert_eq!(answer, json!({ "type": 5, "data": { "flags": 64 } }));
+    assert!(
+        waited < Duration::from_millis(2900),
+        "acknowledged within Discord's 3 s: {waited:?}"
+    );
+    h.relay(&payload, &answer).await;
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+
+    h.wait_for("the follow-up", |fake| {
+        fake.interaction_replies()
+            .iter()
+            .any(|r| r.kind == ReplyKind::Edit)
+    })
+    .await;
+    let edit = h
+        .fake
+        .interaction_replies()
+        .into_iter()
+        .find(|r| r.kind == ReplyKind::Edit)
+        .unwrap();
+    assert!(
+        edit.body["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Declared INC-"),
+        "{}",
+        edit.body
+    );
+    let original = h
+        .fake
+        .messages_in(GENERAL)
+        .into_iter()
+        .find(|m| m.interaction_token.is_some())
+        .unwrap();
+    assert_eq!(original.flags & 64, 64, "the deferred answer stays private");
+    assert!(original.content.starts_with("Declared INC-"));
+    assert_eq!(
+        h.app
+            .app
+            .store
+            .incidents(&IncidentFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    h.assert_no_rejected_calls();
+}
+
+#[tokio::test]
+async fn commands_are_registered_at_start_and_not_again_when_unchanged() {
+    let h = Harness::start("", true).await;
+    let guild = h.fake.guild_id();
+    h.wait_for("registration", |fake| {
+        !fake.commands(Some(guild)).is_empty()
+    })
+    .await;
+    let registered = h.fake.commands(Some(guild));
+    let names: Vec<&str> = registered
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["incident", "help"]);
+    assert!(h.fake.commands(None).is_empty(), "guild-scoped, not global");
+    let puts = || {
+        h.fake
+            .calls_to(
+                "PUT",
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+            )
+            .len()
+    };
+    let gets = || {
+        h.fake
+            .calls_to(
+                "GET",
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+            )
+            .len()
+    };
+    assert_eq!(puts(), 1);
+
+    // A second start against the same application finds them unchanged.
+    let again = commandpost::testing::app::spawn_app(
+        &config(&h.fake, "sqlite://{dir}/again.db", ""),
+        true,
+        Vec::new(),
+    )
+    .await;
+    h.wait_for("the second look", |_| gets() == 2).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(puts(), 1, "nothing changed, nothing overwritten");
+    drop(again);
+
+    // `commandpost discord-commands` prints exactly what is registered.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_commandpost"))
+        .arg("discord-commands")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed, commandpost::chat::discord::command_definitions());
+    h.assert_no_rejected_calls();
+}

@@ -1,0 +1,143 @@
+//! Gateway mode end to end: IDENTIFY with the right intents, READY, interactions answered through
+//! the callback endpoint, support-channel messages handed to triage, and RESUME after a drop.
+
+mod discord_support;
+
+use commandpost_chat_fakes::discord::ReplyKind;
+use discord_support::*;
+use serde_json::{json, Value};
+
+fn message(id: &str, channel: &str, author: &str, bot: bool, content: &str) -> Value {
+    json!({
+        "id": id, "channel_id": channel, "guild_id": "1100000000000000003",
+        "author": { "id": author, "username": "someone", "discriminator": "0", "global_name": null, "avatar": null, "bot": bot },
+        "member": { "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0 },
+        "content": content, "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": [], "components": [], "pinned": false, "type": 0, "flags": 0,
+    })
+}
+
+async fn support_messages_seen(h: &Harness) -> f64 {
+    let metrics = h
+        .http
+        .get(h.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find(|l| l.starts_with("commandpost_support_messages_total{platform=\"discord\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn the_gateway_answers_interactions_and_hands_support_messages_to_triage() {
+    let h = Harness::start("gateway = true", true).await;
+    h.wait_for("IDENTIFY", |fake| !fake.gateway_identifies().is_empty())
+        .await;
+    let identify = &h.fake.gateway_identifies()[0];
+    let intents = identify["intents"].as_u64().unwrap();
+    assert_eq!(
+        intents,
+        1 | (1 << 9) | (1 << 15),
+        "guilds, guild messages, message content"
+    );
+    assert_eq!(identify["token"], format!("Bot {}", h.fake.bot_token()));
+    h.wait_for("the session", |fake| fake.gateway_session_id().is_some())
+        .await;
+
+    let payload = slash(
+        ALICE,
+        GENERAL,
+        "declare",
+        json!([
+            opt("severity", "P1"),
+            opt("client", "acme"),
+            opt("title", "Gateway test")
+        ]),
+    );
+    h.fake
+        .gateway_dispatch("INTERACTION_CREATE", payload.clone());
+    h.wait_for("the callback", |fake| {
+        fake.interaction_replies()
+            .iter()
+            .any(|r| r.kind == ReplyKind::Callback)
+    })
+    .await;
+    let reply = h
+        .fake
+        .interaction_replies()
+        .into_iter()
+        .find(|r| r.kind == ReplyKind::Callback)
+        .unwrap();
+    assert_eq!(reply.interaction_id, payload["id"].as_str().unwrap());
+    assert_eq!(reply.body["type"], 4);
+    assert_eq!(reply.body["data"]["flags"], 64);
+    assert!(
+        reply.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Declared INC-"),
+        "{}",
+        reply.body
+    );
+    // The workers run here: the room opens without the test's help.
+    h.wait_for("the incident channel", |fake| {
+        fake.channels()
+            .iter()
+            .any(|c| c.name.ends_with("-acme-gateway-test"))
+    })
+    .await;
+
+    let before = support_messages_seen(&h).await;
+    h.fake.gateway_dispatch(
+        "MESSAGE_CREATE",
+        message(&next_id(), ACME_SUPPORT, CAROL, false, "my vpn is down"),
+    );
+    h.fake.gateway_dispatch(
+        "MESSAGE_CREATE",
+        message(
+            &next_id(),
+            ACME_SUPPORT,
+            "1100000000000000002",
+            true,
+            "bot echo",
+        ),
+    );
+    h.fake.gateway_dispatch(
+        "MESSAGE_CREATE",
+        message(&next_id(), GENERAL, CAROL, false, "chatter"),
+    );
+    for _ in 0..200 {
+        if support_messages_seen(&h).await > before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        support_messages_seen(&h).await - before,
+        1.0,
+        "only the person's message in the support channel"
+    );
+
+    // Discord drops the connection: the bot resumes its session.
+    h.fake.gateway_disconnect();
+    h.wait_for("RESUME", |fake| !fake.gateway_resumes().is_empty())
+        .await;
+    assert_eq!(h.fake.gateway_identifies().len(), 1);
+    let again = slash(ALICE, GENERAL, "help", json!([]));
+    h.fake.gateway_dispatch("INTERACTION_CREATE", again.clone());
+    h.wait_for("the second callback", |fake| {
+        fake.interaction_replies()
+            .iter()
+            .any(|r| r.interaction_id == again["id"].as_str().unwrap())
+    })
+    .await;
+    h.assert_no_rejected_calls();
+}

@@ -55,7 +55,7 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
         }
         merged
     };
-    vec![
+    let mut samples = vec![
         ("brief", view.clone()),
         ("status", view.clone()),
         (
@@ -78,7 +78,9 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
             "announcement",
             with(json!({"room": "#inc-20261125-demo-email-is-down-for-everyone"})),
         ),
-    ]
+    ];
+    samples.extend(crate::postmortem::template_samples(config, now));
+    samples
 }
 
 /// Every problem found, as `file:line: message` lines.

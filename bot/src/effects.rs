@@ -20,10 +20,14 @@ pub enum Destination {
     OnCall { platform: String },
     /// A client-facing status channel.
     ClientChannel { platform: String, channel: String },
+    /// A client's support channel, where level-1 questions are asked and answered.
+    SupportChannel { platform: String, channel: String },
     /// The client's webhook, POSTed the JSON body of the contract.
     Webhook { url: String },
     /// The client's status page in the store.
     StatusPage,
+    /// One person, privately (a sign-in link to the review pages).
+    DirectMessage { platform: String, user: UserId },
 }
 
 impl Destination {
@@ -43,7 +47,9 @@ impl Destination {
             | Destination::Room { platform }
             | Destination::Brief { platform }
             | Destination::OnCall { platform }
-            | Destination::ClientChannel { platform, .. } => Some(platform),
+            | Destination::ClientChannel { platform, .. }
+            | Destination::SupportChannel { platform, .. }
+            | Destination::DirectMessage { platform, .. } => Some(platform),
             Destination::Webhook { .. } | Destination::StatusPage => None,
         }
     }
@@ -58,8 +64,12 @@ impl Destination {
             Destination::ClientChannel { platform, channel } => {
                 format!("{platform} channel {channel}")
             }
+            Destination::SupportChannel { platform, channel } => {
+                format!("{platform} support channel {channel}")
+            }
             Destination::Webhook { .. } => "webhook".to_owned(),
             Destination::StatusPage => "status page".to_owned(),
+            Destination::DirectMessage { platform, .. } => format!("{platform} direct message"),
         }
     }
 
@@ -75,8 +85,12 @@ impl Destination {
             Destination::ClientChannel { platform, channel } => {
                 format!("client:{platform}:{channel}")
             }
+            Destination::SupportChannel { platform, channel } => {
+                format!("support:{platform}:{channel}")
+            }
             Destination::Webhook { .. } => "webhook".to_owned(),
             Destination::StatusPage => "status_page".to_owned(),
+            Destination::DirectMessage { platform, user } => format!("dm:{platform}:{user}"),
         }
     }
 
@@ -88,8 +102,10 @@ impl Destination {
             }
             Destination::OnCall { .. } => "oncall",
             Destination::ClientChannel { .. } => "client_channel",
+            Destination::SupportChannel { .. } => "support_channel",
             Destination::Webhook { .. } => "webhook",
             Destination::StatusPage => "status_page",
+            Destination::DirectMessage { .. } => "direct_message",
         }
     }
 }
@@ -104,16 +120,37 @@ pub enum MessageKind {
     Escalation,
     Notice,
     Resolution,
+    /// Level-1 triage: suggestions, tickets, burst alerts, hand-over notes.
+    Triage,
 }
 
 /// A button (Slack, Discord) or a typed shortcut (console) offered with a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    PublishDraft { text: String },
+    PublishDraft {
+        text: String,
+    },
     TakeComms,
     ChangeStage,
     Resolve,
+    /// Level-1 triage: the suggested article answered the question.
+    Solved {
+        request: i64,
+    },
+    /// Level-1 triage: the suggestions did not help; hand it to a person.
+    StillNeedHelp {
+        request: i64,
+    },
+    /// On-call: take an escalated ticket.
+    TakeTicket {
+        request: i64,
+    },
+    /// On-call: declare a P1 for a burst of similar requests, linking them to it.
+    DeclareFromBurst {
+        client: ClientId,
+        requests: Vec<i64>,
+    },
 }
 
 /// A client update as every client-facing destination receives it (the webhook body's fields).
@@ -134,7 +171,8 @@ pub struct ClientUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingMessage {
     pub kind: MessageKind,
-    pub incident_id: IncidentId,
+    /// The incident it is about; `None` for level-1 triage messages.
+    pub incident_id: Option<IncidentId>,
     /// Rendered text; mentions are written `<@USERID>` for the adapter to translate.
     pub text: String,
     #[serde(default)]
@@ -156,7 +194,8 @@ pub struct Delivery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub id: i64,
-    pub incident_id: IncidentId,
+    /// `None` for messages about no incident (level-1 triage).
+    pub incident_id: Option<IncidentId>,
     pub client: ClientId,
     pub update_sequence: Option<u32>,
     pub delivery: Delivery,

@@ -9,6 +9,8 @@ pub mod config;
 pub mod domain;
 pub mod effects;
 pub mod engine;
+pub mod kb;
+pub mod postmortem;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

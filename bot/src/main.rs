@@ -44,6 +44,35 @@ enum Subcommand_ {
     /// Measure speed and memory targets (not part of the tests: this machine is shared and noisy).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The knowledge base from the shell.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Search as `/help` would for a client.
+    Search {
+        text: String,
+        /// The asking client; without it only articles visible to every client are searched.
+        #[arg(long)]
+        client: Option<String>,
+        /// The knowledge base directory (default: `kb_dir` of --config, else ./kb).
+        #[arg(long)]
+        kb: Option<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        limit: usize,
+        /// Print `[{"slug","title","score"}]`, best first; `[]` when nothing is a confident match.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Top-1/top-3 hit rate, correct escalation and cross-client leaks on an evaluation set.
+    Eval {
+        #[arg(long, default_value = "crates/knowledge/eval/kb")]
+        kb: PathBuf,
+        #[arg(long, default_value = "crates/knowledge/eval/questions.toml")]
+        questions: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +90,24 @@ enum BenchCommand {
         /// How long to run the worker and watch.
         #[arg(long, default_value = "90s", value_parser = humantime::parse_duration)]
         window: std::time::Duration,
+    },
+    /// A year of incidents in the store: how fast `/incidents` and a monthly report render.
+    Pages {
+        #[arg(long, default_value_t = 100_000)]
+        incidents: usize,
+        /// `sqlite` (a temporary file) or `postgres` (a throwaway local cluster).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        /// Requests per list page measured (the report gets a quarter as many).
+        #[arg(long, default_value_t = 400)]
+        samples: usize,
+    },
+    /// Knowledge-base search latency over generated articles.
+    Kb {
+        #[arg(long, default_value_t = 50_000)]
+        articles: usize,
+        #[arg(long, default_value_t = 5_000)]
+        queries: usize,
     },
 }
 
@@ -128,6 +175,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
+        Some(Subcommand_::Bench(BenchCommand::Pages {
+            incidents,
+            backend,
+            samples,
+        })) => {
+            telemetry::init_logging("warn");
+            let dir = tempfile::tempdir()?;
+            let url = match backend.as_str() {
+                "sqlite" => format!("sqlite://{}/bench.db", dir.path().display()),
+                "postgres" => commandpost::testing::postgres::fresh_database().await,
+                other => bail!("--backend must be sqlite or postgres, not `{other}`"),
+            };
+            let report = commandpost::bench::pages::run(&url, *incidents, *samples).await?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Subcommand_::SlackManifest { socket_mode }) => {
             let config = Config::load(cli.config.as_deref())?;
             print!(
@@ -139,6 +202,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Subcommand_::DiscordCommands) => {
             let commands = commandpost::chat::discord::command_definitions();
             println!("{}", serde_json::to_string_pretty(&commands)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::Bench(BenchCommand::Kb { articles, queries })) => {
+            println!("{}", commandpost::kb::cli::bench(*articles, *queries)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::Kb(KbCommand::Search {
+            text,
+            client,
+            kb,
+            limit,
+            json,
+        })) => {
+            let dir = match (kb, cli.config.as_deref()) {
+                (Some(dir), _) => dir.clone(),
+                (None, Some(path)) => Config::load(Some(path))?.kb_dir,
+                (None, None) => PathBuf::from("kb"),
+            };
+            println!(
+                "{}",
+                commandpost::kb::cli::search(&dir, client.as_deref(), text, *limit, *json)?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::Kb(KbCommand::Eval { kb, questions })) => {
+            println!("{}", commandpost::kb::cli::eval(kb, questions)?);
             Ok(ExitCode::SUCCESS)
         }
         Some(Subcommand_::Check) => {
@@ -159,12 +248,16 @@ fn check_config(path: &Path) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let problems = check::problems(&config, &config.templates_dir);
+    let mut problems = check::problems(&config, &config.templates_dir);
+    problems.extend(commandpost::kb::cli::problems(&config.kb_dir));
     for problem in &problems {
         println!("{problem}");
     }
     if problems.is_empty() {
-        println!("{}: configuration and templates are valid", path.display());
+        println!(
+            "{}: configuration, templates and knowledge base are valid",
+            path.display()
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         println!("{} problem(s) found", problems.len());

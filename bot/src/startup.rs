@@ -13,6 +13,7 @@ use crate::chat::ChatPlatform;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::kb::Knowledge;
 use crate::store::{SqlStore, Store, StoreError};
 use crate::templates::{TemplateError, Templates};
 use crate::web::{self, WebState};
@@ -94,12 +95,14 @@ impl App {
         if let Some(console) = &console {
             platforms.push(console.platform.clone());
         }
+        let knowledge = Arc::new(Knowledge::open(&config.kb_dir));
         let engine = Arc::new(Engine::new(
             store.clone(),
             Arc::new(config),
             templates,
             clock,
             platforms,
+            knowledge,
         ));
         Ok(App {
             engine,
@@ -149,6 +152,7 @@ impl App {
         WebState {
             store: self.store.clone() as Arc<dyn Store>,
             metrics: crate::telemetry::metrics(),
+            engine: self.engine.clone(),
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 /// Every template, with its built-in text. A file `<name>.hbs` in `templates_dir` replaces the built-in.
-pub const BUILT_IN: [(&str, &str); 8] = [
+pub const BUILT_IN: [(&str, &str); 10] = [
     ("brief", include_str!("../../incident-templates/brief.hbs")),
     (
         "status",
@@ -33,6 +33,14 @@ pub const BUILT_IN: [(&str, &str); 8] = [
     (
         "announcement",
         include_str!("../../incident-templates/announcement.hbs"),
+    ),
+    (
+        "postmortem",
+        include_str!("../../incident-templates/postmortem.hbs"),
+    ),
+    (
+        "client-postmortem",
+        include_str!("../../incident-templates/client-postmortem.hbs"),
     ),
 ];
 

@@ -41,7 +41,7 @@ CREATE TABLE timeline (
 
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    incident_id     TEXT NOT NULL REFERENCES incidents (id),
+    incident_id     TEXT REFERENCES incidents (id),
     client          TEXT NOT NULL,
     update_sequence BIGINT,
     destination     TEXT NOT NULL,

@@ -3,6 +3,7 @@
 pub mod console;
 pub mod discord;
 pub mod slack;
+pub mod triage;
 
 use std::sync::Arc;
 
@@ -64,6 +65,29 @@ pub trait ChatPlatform: Send + Sync + 'static {
         item: &OutboxItem,
         incident: &Incident,
     ) -> Result<Receipt, DeliveryError>;
+
+    /// Sends one person a private message at once (a sign-in link): never queued in the outbox,
+    /// so the link is stored nowhere. Platforms without direct messages refuse it.
+    async fn direct_message(
+        &self,
+        user: &crate::domain::UserId,
+        _text: &str,
+    ) -> Result<Receipt, DeliveryError> {
+        Err(DeliveryError::permanent(format!(
+            "the {} adapter cannot send {user} a direct message",
+            self.name()
+        )))
+    }
+
+    /// Delivers an item about no incident (level-1 triage): to the on-call channel or a
+    /// client's support channel. Platforms without triage support refuse it.
+    async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
+        Err(DeliveryError::permanent(format!(
+            "the {} adapter cannot deliver {} messages",
+            self.name(),
+            item.delivery.destination.label()
+        )))
+    }
 }
 
 /// Why an adapter could not start.

@@ -17,7 +17,26 @@ pub struct UserRef(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Incident(IncidentCommand),
-    Help { question: String },
+    Help {
+        question: String,
+    },
+    /// Level-1 triage buttons (and their console equivalents).
+    Triage(TriageCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriageCommand {
+    /// The asker says a suggested article answered the question.
+    Solved { request: i64 },
+    /// The asker says the suggestions did not help.
+    StillNeedHelp { request: i64 },
+    /// Someone on call takes an escalated request.
+    Take { request: i64 },
+    /// Someone on call declares a P1 for a burst of similar requests.
+    DeclareFromBurst {
+        client: ClientId,
+        requests: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +64,18 @@ pub enum IncidentCommand {
     Review,
     KbDraft,
     Help,
+}
+
+impl TriageCommand {
+    /// The action's name, for metrics and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TriageCommand::Solved { .. } => "triage-solved",
+            TriageCommand::StillNeedHelp { .. } => "triage-still-need-help",
+            TriageCommand::Take { .. } => "triage-take",
+            TriageCommand::DeclareFromBurst { .. } => "triage-declare",
+        }
+    }
 }
 
 impl IncidentCommand {

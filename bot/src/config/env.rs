@@ -3,15 +3,17 @@
 use super::ConfigError;
 
 const PREFIX: &str = "COMMANDPOST_";
-const SECTIONS: [&str; 5] = ["http", "slack", "discord", "console", "policy"];
+const SECTIONS: [&str; 6] = ["http", "slack", "discord", "console", "policy", "triage"];
 const TOP_LEVEL: [&str; 4] = ["database_url", "templates_dir", "kb_dir", "timezone"];
 /// Keys whose values are not strings, so the variable is read as a TOML value.
-const TYPED_KEYS: [&str; 5] = [
+const TYPED_KEYS: [&str; 7] = [
     "gateway",
     "enabled",
     "separate_comms_for",
     "managers",
     "cadence",
+    "burst_threshold",
+    "outage_phrases",
 ];
 
 pub fn apply_overrides(

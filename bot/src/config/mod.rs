@@ -59,6 +59,8 @@ pub struct Config {
     #[serde(default)]
     pub policy: PolicyConfig,
     #[serde(default)]
+    pub triage: TriageConfig,
+    #[serde(default)]
     pub clients: Vec<ClientConfig>,
     /// Where this configuration came from, for messages.
     #[serde(skip)]
@@ -141,6 +143,43 @@ impl Default for PolicyConfig {
     fn default() -> Self {
         toml::from_str("").expect("the empty policy takes every default")
     }
+}
+
+/// Level-1 triage: when similar requests are really a major incident.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageConfig {
+    /// Different people of one client asking alike within `burst_window`.
+    #[serde(default = "default_burst_threshold")]
+    pub burst_threshold: usize,
+    #[serde(default = "minutes::<10>", with = "duration")]
+    pub burst_window: Duration,
+    /// Words that flag an outage on their own; the built-in list when absent.
+    pub outage_phrases: Option<Vec<String>>,
+}
+
+impl Default for TriageConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("the empty triage section takes every default")
+    }
+}
+
+impl TriageConfig {
+    pub fn policy(&self) -> crate::domain::triage::TriagePolicy {
+        let defaults = crate::domain::triage::TriagePolicy::default();
+        crate::domain::triage::TriagePolicy {
+            burst_threshold: self.burst_threshold,
+            burst_window: self.burst_window,
+            outage_phrases: self
+                .outage_phrases
+                .clone()
+                .unwrap_or(defaults.outage_phrases),
+        }
+    }
+}
+
+fn default_burst_threshold() -> usize {
+    3
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -274,6 +313,16 @@ impl Config {
             separate_comms_for: self.policy.separate_comms_for.clone(),
             managers: self.policy.managers.iter().map(UserId::new).collect(),
         }
+    }
+
+    /// The client whose support channel `room` is on `platform` (console: `support:<client>`).
+    pub fn support_client(&self, platform: &str, room: &str) -> Option<&ClientConfig> {
+        self.clients.iter().find(|client| match platform {
+            "slack" => client.slack_support_channel.as_deref() == Some(room),
+            "discord" => client.discord_support_channel.as_deref() == Some(room),
+            "console" => room.strip_prefix("support:") == Some(client.id.as_str()),
+            _ => false,
+        })
     }
 
     pub fn console_enabled(&self) -> bool {

@@ -7,10 +7,13 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod incident;
+pub mod metrics;
 pub mod policy;
+pub mod review;
 pub mod roles;
 pub mod room;
 pub mod severity;
+pub mod triage;
 
 pub use deadline::{TimerDue, TimerKind};
 pub use decisions::MAX_UPDATE_CHARS;

@@ -19,6 +19,7 @@ impl Engine {
         let name = match &request.command {
             Command::Incident(command) => command.name(),
             Command::Help { .. } => "help-question",
+            Command::Triage(triage) => triage.name(),
         };
         tracing::Span::current().record("command", name);
         let result = self.dispatch(&request).await;
@@ -42,11 +43,8 @@ impl Engine {
     async fn dispatch(&self, request: &Request) -> Result<Response, EngineError> {
         let command = match &request.command {
             Command::Incident(command) => command,
-            Command::Help { .. } => {
-                return Err(EngineError::Unavailable(
-                    "`/help` triage against the knowledge base is not available in this build yet; ask the on-call team directly",
-                ))
-            }
+            Command::Help { question } => return self.help(request, question).await,
+            Command::Triage(triage) => return self.triage(request, triage).await,
         };
         match command {
             IncidentCommand::Help => Ok(Response::private(HELP_TEXT)),
@@ -57,26 +55,28 @@ impl Engine {
                     crate::commands::usage_of("declare")
                 ))
             }),
-            IncidentCommand::Declare { severity, client, title } => {
-                self.declare(request, *severity, client, title).await
-            }
-            IncidentCommand::Review => Err(EngineError::Unavailable(
-                "`/incident review` needs the review pages, which are not available in this build yet",
-            )),
-            IncidentCommand::KbDraft => Err(EngineError::Unavailable(
-                "`/incident kb-draft` needs the knowledge base, which is not available in this build yet",
-            )),
+            IncidentCommand::Declare {
+                severity,
+                client,
+                title,
+            } => self
+                .declare(request, *severity, client, title)
+                .await
+                .map(|(_, response)| response),
+            IncidentCommand::Review => self.review_link(request).await,
+            IncidentCommand::KbDraft => self.kb_draft(request).await,
             other => self.in_room(request, other).await,
         }
     }
 
-    async fn declare(
+    /// Opens an incident; the declarer commands it. Returns it with the declarer's reply.
+    pub(super) async fn declare(
         &self,
         request: &Request,
         severity: crate::domain::Severity,
         client_id: &crate::domain::ClientId,
         title: &str,
-    ) -> Result<Response, EngineError> {
+    ) -> Result<(Incident, Response), EngineError> {
         let client = self
             .config
             .client(client_id)
@@ -129,13 +129,14 @@ impl Engine {
         info!(incident = %incident.id, "incident declared");
         metrics::counter!("commandpost_incidents_declared_total", "severity" => severity.as_str())
             .increment(1);
-        Ok(Response {
+        let response = Response {
             opened_room: Some(room_name.clone()),
             ..Response::private(format!(
                 "Declared {} ({severity}, {}): room #{room_name} is opening. You are incident commander until you hand over.",
                 incident.id, client.name
             ))
-        })
+        };
+        Ok((incident, response))
     }
 }
 
@@ -189,7 +190,7 @@ impl Engine {
                 events,
                 deliveries,
             };
-            match self.commit(change).await {
+            match self.commit_room_change(change).await {
                 Err(EngineError::Store(StoreError::Conflict(_))) if attempt < CONFLICT_RETRIES => {
                     continue
                 }

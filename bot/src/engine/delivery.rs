@@ -47,9 +47,12 @@ impl Engine {
         Ok(count)
     }
 
-    #[instrument(skip_all, fields(incident = %item.incident_id, destination = %item.delivery.destination.label(), attempt = item.attempts))]
+    #[instrument(skip_all, fields(incident = ?item.incident_id, destination = %item.delivery.destination.label(), attempt = item.attempts))]
     async fn deliver(&self, item: OutboxItem) -> Result<(), EngineError> {
-        let Some(stored) = self.store.incident(&item.incident_id).await? else {
+        let Some(incident_id) = item.incident_id.clone() else {
+            return self.deliver_unbound(item).await;
+        };
+        let Some(stored) = self.store.incident(&incident_id).await? else {
             return Ok(());
         };
         let result = self.send(&item, &stored.incident).await;
@@ -58,9 +61,9 @@ impl Engine {
             attempt += 1;
             let stored = self
                 .store
-                .incident(&item.incident_id)
+                .incident(&incident_id)
                 .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("{} vanished", item.incident_id)))?;
+                .ok_or_else(|| StoreError::Corrupt(format!("{incident_id} vanished")))?;
             let outcome = match &result {
                 Ok(receipt) => {
                     let change =
@@ -102,6 +105,38 @@ impl Engine {
         }
         if result.is_ok() || !item.delivery.destination.is_client_facing() {
             self.outbox_ready.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Level-1 triage messages: no incident, no timeline; retried like any other.
+    async fn deliver_unbound(&self, item: OutboxItem) -> Result<(), EngineError> {
+        let destination = &item.delivery.destination;
+        let platform = destination.platform().unwrap_or_default();
+        let result = match self.platforms.get(platform) {
+            Some(adapter) => adapter.deliver_unbound(&item).await,
+            None => Err(DeliveryError::permanent(format!(
+                "the {platform} adapter is not enabled"
+            ))),
+        };
+        let now = self.clock.now();
+        match result {
+            Ok(receipt) => {
+                self.store
+                    .delivery_succeeded(item.id, &receipt, now, None)
+                    .await?
+            }
+            Err(error) => {
+                metrics::counter!("commandpost_update_delivery_failures_total", "destination" => destination.metric_label())
+                    .increment(1);
+                warn!(reason = %error.reason, "triage message delivery failed");
+                let give_up = error.permanent || item.attempts >= OTHER_ATTEMPTS;
+                let retry_at =
+                    (!give_up).then(|| after(now, retry_delay(item.attempts, error.retry_after)));
+                self.store
+                    .delivery_failed(item.id, &error.reason, retry_at, None)
+                    .await?;
+            }
         }
         Ok(())
     }

@@ -21,6 +21,9 @@ pub enum EngineError {
     NoDestination(String),
     #[error("{0}")]
     Unavailable(&'static str),
+    /// Not allowed, or not possible now; the words say why and what to do.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -12,7 +12,7 @@ pub(super) type Deliveries = Vec<(Option<u32>, Delivery)>;
 fn message(kind: MessageKind, incident: &Incident, text: String) -> OutgoingMessage {
     OutgoingMessage {
         kind,
-        incident_id: incident.id.clone(),
+        incident_id: Some(incident.id.clone()),
         text,
         actions: Vec::new(),
         invite: Vec::new(),

@@ -4,8 +4,12 @@
 mod commands;
 mod delivery;
 mod error;
+mod kb_draft;
 mod messages;
+mod review;
 mod timers;
+mod triage;
+mod triage_actions;
 mod worker;
 
 use std::collections::HashMap;
@@ -17,13 +21,16 @@ use crate::chat::ChatPlatform;
 use crate::clock::Clock;
 use crate::commands::{Command, UserRef};
 use crate::config::Config;
+use crate::domain::triage::TriagePolicy;
 use crate::domain::{deadline, Actor, Incident, Policy, UserId};
+use crate::kb::Knowledge;
 use crate::store::{Change, Store};
 use crate::templates::Templates;
 use crate::views::ViewContext;
 use crate::webhook::WebhookSender;
 
 pub use error::EngineError;
+pub use review::{hash_token, new_token, SIGN_IN_VALID_MINUTES};
 pub use worker::TICK;
 
 /// Who should see a reply.
@@ -43,6 +50,8 @@ pub struct Response {
     pub opened_room: Option<String>,
     /// The person asked to declare without arguments: platforms with forms show one.
     pub wants_declare_form: bool,
+    /// Buttons offered with the reply (level-1 triage: solved / still need help).
+    pub actions: Vec<crate::effects::Action>,
 }
 
 impl Response {
@@ -52,6 +61,7 @@ impl Response {
             visibility: Visibility::Private,
             opened_room: None,
             wants_declare_form: false,
+            actions: Vec::new(),
         }
     }
 
@@ -85,6 +95,8 @@ pub struct Engine {
     webhook: WebhookSender,
     /// Wakes the delivery loop as soon as something is written to the outbox.
     outbox_ready: Arc<Notify>,
+    knowledge: Arc<Knowledge>,
+    triage: TriagePolicy,
 }
 
 impl Engine {
@@ -94,9 +106,12 @@ impl Engine {
         templates: Arc<Templates>,
         clock: Arc<dyn Clock>,
         platforms: Vec<Arc<dyn ChatPlatform>>,
+        knowledge: Arc<Knowledge>,
     ) -> Self {
         Self {
             policy: config.policy(),
+            triage: config.triage.policy(),
+            knowledge,
             store,
             config,
             templates,
@@ -117,6 +132,10 @@ impl Engine {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    pub fn knowledge(&self) -> &Arc<Knowledge> {
+        &self.knowledge
     }
 
     pub fn outbox_ready(&self) -> Arc<Notify> {

@@ -1,12 +1,20 @@
 //! Durable state: incidents, timelines, the delivery outbox and status posts.
 //! `Store` is the port the core talks to; `SqlStore` implements it on SQLite or PostgreSQL.
 
+mod action_items;
 mod backend;
 mod events;
 mod incidents;
 mod outbox;
+mod postmortems;
+mod reports;
+mod review;
+mod review_comments;
+mod sessions;
+mod sign_ins;
 mod sql;
 mod status;
+mod support;
 mod timeline;
 
 use std::time::Duration;
@@ -19,8 +27,13 @@ use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{Delivery, OutboxItem, Receipt};
 
 pub use backend::Backend;
+pub use postmortems::{ReviewFilter, ReviewPage, ReviewRow};
+pub use review::ReviewStore;
+pub use sessions::Session;
+pub use sign_ins::SignInLink;
 pub use sql::SqlStore;
 pub use status::StatusPost;
+pub use support::{NewSupportRequest, SupportOutcome, SupportRequest, SupportUpdate};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -62,7 +75,7 @@ pub struct IncidentFilter {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ReviewStore + Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Answers when the database does; backs `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -128,6 +141,41 @@ pub trait Store: Send + Sync + 'static {
     /// Deliveries not yet confirmed, for status and tests.
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError>;
 
+    /// Records a support question and, in the same transaction, the messages it sends
+    /// (built once its id, and so its ticket number, is known).
+    async fn create_support_request(
+        &self,
+        new: NewSupportRequest,
+        messages: &(dyn for<'r> Fn(&'r SupportRequest) -> Vec<Delivery> + Send + Sync),
+    ) -> Result<SupportRequest, StoreError>;
+    async fn support_request(&self, id: i64) -> Result<Option<SupportRequest>, StoreError>;
+    async fn recent_support_requests(
+        &self,
+        client: &ClientId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SupportRequest>, StoreError>;
+    /// Applies `update` with its messages if the request is in the state it needs; false if not.
+    async fn update_support_request(
+        &self,
+        request: &SupportRequest,
+        update: SupportUpdate,
+        deliveries: Vec<Delivery>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Marks requests as reported to on-call as a possible major incident, with the alert.
+    async fn alert_burst(
+        &self,
+        client: &ClientId,
+        ids: &[i64],
+        deliveries: Vec<Delivery>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn link_support_requests(
+        &self,
+        ids: &[i64],
+        incident: &IncidentId,
+    ) -> Result<(), StoreError>;
+
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError>;
     async fn status_posts(
         &self,
@@ -141,5 +189,7 @@ pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
     SqlStore::connect(url).await
 }
 
+#[cfg(test)]
+mod review_tests;
 #[cfg(test)]
 mod tests;

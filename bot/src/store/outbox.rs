@@ -15,7 +15,7 @@ use crate::effects::{Delivery, OutboxItem, Receipt};
 
 pub async fn enqueue(
     conn: &mut AnyConnection,
-    incident: &IncidentId,
+    incident: Option<&IncidentId>,
     client: &ClientId,
     update_sequence: Option<u32>,
     delivery: &Delivery,
@@ -29,7 +29,7 @@ pub async fn enqueue(
         "INSERT INTO outbox (incident_id, client, update_sequence, destination, lane, message, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
-    .bind(incident.as_str())
+    .bind(incident.map(|id| id.as_str().to_owned()))
     .bind(client.as_str())
     .bind(update_sequence.map(i64::from))
     .bind(destination)
@@ -47,8 +47,10 @@ fn decode(row: &AnyRow) -> Result<OutboxItem, StoreError> {
     let message: String = row.try_get("message")?;
     Ok(OutboxItem {
         id: row.try_get("id")?,
-        incident_id: IncidentId::parse(&row.try_get::<String, _>("incident_id")?)
-            .map_err(|e| corrupt("incident", e.to_string()))?,
+        incident_id: row
+            .try_get::<Option<String>, _>("incident_id")?
+            .map(|id| IncidentId::parse(&id).map_err(|e| corrupt("incident", e.to_string())))
+            .transpose()?,
         client: ClientId::parse(&row.try_get::<String, _>("client")?)
             .map_err(|e| corrupt("client", e.to_string()))?,
         update_sequence: row

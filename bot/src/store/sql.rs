@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::{
-    backend::Backend, events, incidents, outbox, status, timeline, Change, IncidentFilter,
-    StatusPost, Store, StoreError, Versioned,
+    backend::Backend, events, incidents, outbox, status, support, timeline, Change, IncidentFilter,
+    NewSupportRequest, StatusPost, Store, StoreError, SupportRequest, SupportUpdate, Versioned,
 };
 use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
-use crate::effects::{OutboxItem, Receipt};
+use crate::effects::{Delivery, OutboxItem, Receipt};
 
 /// Times are stored as UTC milliseconds: the same integer on both backends.
 pub fn millis(at: DateTime<Utc>) -> i64 {
@@ -40,6 +40,10 @@ impl SqlStore {
         self.backend
     }
 
+    pub(super) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// How the database finds due timers: the plan of the one query each tick runs.
     pub async fn explain_due_timers(&self) -> Result<String, StoreError> {
         let sql = match self.backend {
@@ -63,7 +67,7 @@ impl SqlStore {
     }
 }
 
-async fn write_change(
+pub(super) async fn write_change(
     conn: &mut AnyConnection,
     change: &Change,
     now: DateTime<Utc>,
@@ -78,7 +82,7 @@ async fn write_change(
     for (sequence, delivery) in &change.deliveries {
         outbox::enqueue(
             conn,
-            &incident.id,
+            Some(&incident.id),
             &incident.client,
             *sequence,
             delivery,
@@ -89,7 +93,7 @@ async fn write_change(
     Ok(())
 }
 
-fn change_time(change: &Change) -> DateTime<Utc> {
+pub(super) fn change_time(change: &Change) -> DateTime<Utc> {
     change
         .events
         .last()
@@ -227,6 +231,79 @@ impl Store for SqlStore {
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         outbox::pending_count(&mut conn, incident).await
+    }
+
+    async fn create_support_request(
+        &self,
+        new: NewSupportRequest,
+        messages: &(dyn for<'r> Fn(&'r SupportRequest) -> Vec<Delivery> + Send + Sync),
+    ) -> Result<SupportRequest, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let request = support::insert(&mut tx, &new).await?;
+        for delivery in messages(&request) {
+            outbox::enqueue(&mut tx, None, &request.client, None, &delivery, new.at).await?;
+        }
+        tx.commit().await?;
+        Ok(request)
+    }
+
+    async fn support_request(&self, id: i64) -> Result<Option<SupportRequest>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        support::get(&mut conn, id).await
+    }
+
+    async fn recent_support_requests(
+        &self,
+        client: &ClientId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SupportRequest>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        support::recent(&mut conn, client, since).await
+    }
+
+    async fn update_support_request(
+        &self,
+        request: &SupportRequest,
+        update: SupportUpdate,
+        deliveries: Vec<Delivery>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !support::update(&mut tx, request.id, &update).await? {
+            return Ok(false);
+        }
+        for delivery in &deliveries {
+            outbox::enqueue(&mut tx, None, &request.client, None, delivery, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn alert_burst(
+        &self,
+        client: &ClientId,
+        ids: &[i64],
+        deliveries: Vec<Delivery>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        support::mark_alerted(&mut tx, ids).await?;
+        for delivery in &deliveries {
+            outbox::enqueue(&mut tx, None, client, None, delivery, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn link_support_requests(
+        &self,
+        ids: &[i64],
+        incident: &IncidentId,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        support::link_incident(&mut tx, ids, incident).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError> {

@@ -22,7 +22,7 @@ fn alice() -> Actor {
 fn message(id: &IncidentId, text: &str) -> OutgoingMessage {
     OutgoingMessage {
         kind: MessageKind::Notice,
-        incident_id: id.clone(),
+        incident_id: Some(id.clone()),
         text: text.into(),
         actions: vec![],
         invite: vec![],

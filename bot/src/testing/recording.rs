@@ -14,6 +14,7 @@ pub struct Delivered {
     pub destination: Destination,
     pub text: String,
     pub incident: String,
+    pub actions: Vec<crate::effects::Action>,
 }
 
 pub struct RecordingPlatform {
@@ -69,6 +70,7 @@ impl ChatPlatform for RecordingPlatform {
             destination: item.delivery.destination.clone(),
             text: message.text.clone(),
             incident: incident.id.to_string(),
+            actions: message.actions.clone(),
         });
         let room = match &item.delivery.destination {
             Destination::OpenRoom { .. } => {
@@ -84,6 +86,45 @@ impl ChatPlatform for RecordingPlatform {
         Ok(Receipt {
             id: format!("m{}", item.id),
             room,
+        })
+    }
+
+    async fn direct_message(
+        &self,
+        user: &crate::domain::UserId,
+        text: &str,
+    ) -> Result<Receipt, DeliveryError> {
+        if let Some(error) = self.failures.lock().unwrap().pop_front() {
+            return Err(error);
+        }
+        self.delivered.lock().unwrap().push(Delivered {
+            destination: Destination::DirectMessage {
+                platform: self.name.to_owned(),
+                user: user.clone(),
+            },
+            text: text.to_owned(),
+            incident: String::new(),
+            actions: Vec::new(),
+        });
+        Ok(Receipt {
+            id: format!("dm:{user}"),
+            room: None,
+        })
+    }
+
+    async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
+        if let Some(error) = self.failures.lock().unwrap().pop_front() {
+            return Err(error);
+        }
+        self.delivered.lock().unwrap().push(Delivered {
+            destination: item.delivery.destination.clone(),
+            text: item.delivery.message.text.clone(),
+            incident: String::new(),
+            actions: item.delivery.message.actions.clone(),
+        });
+        Ok(Receipt {
+            id: format!("m{}", item.id),
+            room: None,
         })
     }
 }

@@ -1,4 +1,17 @@
-//! The HTTP server: health, metrics, and (from adapters) the platforms' inbound endpoints.
+//! The HTTP server: health, metrics, the review and status pages, and (from adapters) the
+//! platforms' inbound endpoints.
+
+mod auth;
+mod csrf;
+mod incidents;
+mod pages;
+mod render;
+mod reports;
+mod review_forms;
+mod status;
+
+pub use auth::SESSION_COOKIE;
+pub use pages::PagesState;
 
 use std::sync::Arc;
 
@@ -15,13 +28,16 @@ use crate::store::Store;
 pub struct WebState {
     pub store: Arc<dyn Store>,
     pub metrics: PrometheusHandle,
+    /// Behind the review and status pages.
+    pub engine: Arc<crate::engine::Engine>,
 }
 
 pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(pages::routes(state.engine))
 }
 
 /// 200 while the store answers, 503 when it does not.

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 
 use super::{ChatPlatform, DeliveryError};
 use crate::commands::UserRef;
-use crate::domain::{Incident, UserId};
+use crate::domain::{ClientId, Incident, UserId};
 use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
 
 pub use output::ConsoleOutput;
@@ -29,6 +29,23 @@ pub fn user_id(reference: &UserRef) -> UserId {
 pub struct ConsolePlatform {
     output: Arc<ConsoleOutput>,
     drafts: Mutex<HashMap<String, String>>,
+    /// The requests of the last possible-major-incident alert, for `/declare-burst`.
+    last_burst: Mutex<Option<(ClientId, Vec<i64>)>>,
+}
+
+/// What to type in the console instead of pressing a message's buttons.
+fn triage_hint(actions: &[Action]) -> Option<String> {
+    let hints: Vec<String> = actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::TakeTicket { request } => Some(format!("type /take {request} to take it")),
+            Action::DeclareFromBurst { .. } => {
+                Some("type /declare-burst to declare a P1 for these requests".to_owned())
+            }
+            _ => None,
+        })
+        .collect();
+    (!hints.is_empty()).then(|| hints.join("; "))
 }
 
 impl ConsolePlatform {
@@ -36,7 +53,13 @@ impl ConsolePlatform {
         Self {
             output,
             drafts: Mutex::new(HashMap::new()),
+            last_burst: Mutex::new(None),
         }
+    }
+
+    /// The client and requests of the last possible-major-incident alert.
+    pub fn last_burst(&self) -> Option<(ClientId, Vec<i64>)> {
+        self.last_burst.lock().ok()?.clone()
     }
 
     /// The draft update the last nudge in `room` offered.
@@ -122,10 +145,61 @@ impl ChatPlatform for ConsolePlatform {
                     room: None,
                 })
             }
+            Destination::DirectMessage { user, .. } => {
+                self.direct_message(user, &message.text).await
+            }
             other => Err(DeliveryError::permanent(format!(
                 "the console cannot deliver to {}",
                 other.label()
             ))),
         }
+    }
+
+    async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
+        let message = &item.delivery.message;
+        for action in &message.actions {
+            if let Action::DeclareFromBurst { client, requests } = action {
+                if let Ok(mut last) = self.last_burst.lock() {
+                    *last = Some((client.clone(), requests.clone()));
+                }
+            }
+        }
+        let text = match triage_hint(&message.actions) {
+            Some(hint) => format!("{}\n({hint})", message.text),
+            None => message.text.clone(),
+        };
+        match &item.delivery.destination {
+            Destination::OnCall { .. } => {
+                self.output.oncall_message(message.kind, &text);
+                Ok(Receipt {
+                    id: "oncall".into(),
+                    room: None,
+                })
+            }
+            Destination::SupportChannel { channel, .. } => {
+                let client = channel.strip_prefix("support:").unwrap_or(channel);
+                self.output.support_message(client, &text);
+                Ok(Receipt {
+                    id: channel.clone(),
+                    room: None,
+                })
+            }
+            Destination::DirectMessage { user, .. } => {
+                self.direct_message(user, &message.text).await
+            }
+            other => Err(DeliveryError::permanent(format!(
+                "the console cannot deliver to {}",
+                other.label()
+            ))),
+        }
+    }
+
+    /// A line only that person is meant to read; the terminal is shared, so it is labelled.
+    async fn direct_message(&self, user: &UserId, text: &str) -> Result<Receipt, DeliveryError> {
+        self.output.direct(user.as_str(), text);
+        Ok(Receipt {
+            id: format!("dm:{user}"),
+            room: None,
+        })
     }
 }

@@ -153,6 +153,25 @@ impl ConsoleOutput {
         );
     }
 
+    /// A line in a client's support channel.
+    pub fn support_message(&self, client: &str, text: &str) {
+        self.line(
+            &format!("⟫ {client} support"),
+            Style::new().blue().bold(),
+            text,
+        );
+    }
+
+    /// A direct message to one person (a sign-in link): private, addressed by name.
+    pub fn direct(&self, user: &str, text: &str) {
+        let name = user.strip_prefix("console:").unwrap_or(user);
+        self.line(
+            &format!("(to @{name} only)"),
+            Style::new().dimmed().bold(),
+            text,
+        );
+    }
+
     /// A reply only the person at the keyboard sees.
     pub fn private(&self, text: &str) {
         self.line("(only you)", Style::new().dimmed(), text);

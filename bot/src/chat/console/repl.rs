@@ -7,12 +7,14 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{user_id, ConsoleOutput, ConsolePlatform, PLATFORM};
-use crate::commands::{self, Command, IncidentCommand, UserRef};
+use crate::commands::{self, Command, IncidentCommand, TriageCommand, UserRef};
+use crate::effects::Action;
 use crate::engine::{Engine, Visibility};
 use crate::store::IncidentFilter;
 
 const BANNER: &str = "Command Post console. Type /incident help for commands; /as NAME to act as someone else, \
-/join ROOM to switch rooms, /rooms to list them, /publish to send a nudge's draft, /wait 30s to pause a script, /quit to leave.";
+/join ROOM to switch rooms, /rooms to list them, /publish to send a nudge's draft, /support CLIENT to ask /help as that client, \
+/wait 30s to pause a script, /quit to leave.";
 
 /// The longest `/wait` a script may ask for.
 const MAX_WAIT: Duration = Duration::from_secs(600);
@@ -23,6 +25,8 @@ struct Session {
     output: Arc<ConsoleOutput>,
     user: String,
     room: Option<String>,
+    /// The last support question asked here, for `/solved` and `/still-need-help`.
+    last_request: Option<i64>,
 }
 
 /// Runs the console until `/quit` or the end of input; then waits for queued messages to go out.
@@ -40,6 +44,7 @@ pub async fn run(
         output,
         user,
         room: None,
+        last_request: None,
     };
     session.output.info(BANNER);
     if sample_config {
@@ -96,10 +101,14 @@ impl Session {
             "/rooms" => self.list_rooms().await,
             "/publish" => self.publish_draft().await,
             "/wait" => self.wait(rest).await,
+            "/support" => self.support(rest),
+            "/solved" | "/still-need-help" => self.answer_suggestions(word == "/solved").await,
+            "/take" => self.take(rest).await,
+            "/declare-burst" => self.declare_burst().await,
             _ => match commands::parse(line) {
                 Ok(command) => self.run_command(command).await,
                 Err(error) => self.output.error(&format!(
-                    "{error}\n(console commands: /as NAME, /join ROOM, /rooms, /publish, /wait DURATION, /quit)"
+                    "{error}\n(console commands: /as NAME, /join ROOM, /rooms, /publish, /support CLIENT, /solved, /still-need-help, /take TICKET, /declare-burst, /wait DURATION, /quit)"
                 )),
             },
         }
@@ -198,6 +207,14 @@ impl Session {
         };
         match self.engine.handle(request).await {
             Ok(response) => {
+                let mut text = response.text.clone();
+                for action in &response.actions {
+                    if let Action::Solved { request } = action {
+                        self.last_request = Some(*request);
+                        text.push_str("\n(type /solved or /still-need-help)");
+                    }
+                }
+                let response = crate::engine::Response { text, ..response };
                 match response.visibility {
                     Visibility::Private => self.output.private(&response.text),
                     Visibility::Room => self.output.room_message(
@@ -212,6 +229,79 @@ impl Session {
                 }
             }
             Err(error) => self.output.error(&error.user_message()),
+        }
+    }
+
+    /// Acts in a client's support channel, where `/help` is answered.
+    fn support(&mut self, client: &str) {
+        let room = format!("support:{client}");
+        if self
+            .engine
+            .config()
+            .support_client(PLATFORM, &room)
+            .is_some()
+        {
+            self.output.info(&format!(
+                "You are in {client}'s support channel: ask with /help <question>."
+            ));
+            self.room = Some(room);
+        } else {
+            let known: Vec<String> = self
+                .engine
+                .config()
+                .clients
+                .iter()
+                .map(|c| c.id.to_string())
+                .collect();
+            self.output.error(&format!(
+                "write it as: /support CLIENT (one of {})",
+                known.join(", ")
+            ));
+        }
+    }
+
+    async fn answer_suggestions(&mut self, solved: bool) {
+        let Some(request) = self.last_request else {
+            self.output.error("ask something with /help first");
+            return;
+        };
+        let command = if solved {
+            TriageCommand::Solved { request }
+        } else {
+            TriageCommand::StillNeedHelp { request }
+        };
+        self.run_command(Command::Triage(command)).await;
+    }
+
+    async fn take(&mut self, ticket: &str) {
+        let number = ticket
+            .trim()
+            .trim_start_matches("TKT-")
+            .trim_start_matches("tkt-")
+            .trim_start_matches('0');
+        match number.parse::<i64>() {
+            Ok(request) => {
+                self.run_command(Command::Triage(TriageCommand::Take { request }))
+                    .await
+            }
+            Err(_) => self
+                .output
+                .error("write it as: /take TKT-0007 (the ticket number)"),
+        }
+    }
+
+    async fn declare_burst(&mut self) {
+        match self.platform.last_burst() {
+            Some((client, requests)) => {
+                self.run_command(Command::Triage(TriageCommand::DeclareFromBurst {
+                    client,
+                    requests,
+                }))
+                .await
+            }
+            None => self
+                .output
+                .error("no possible major incident has been reported in this session"),
         }
     }
 

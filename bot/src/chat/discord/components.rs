@@ -49,6 +49,10 @@ pub fn rows(actions: &[Action]) -> Vec<Value> {
                     { "label": "Monitoring", "value": "monitoring" },
                 ],
             }]})),
+            Action::Solved { .. }
+            | Action::StillNeedHelp { .. }
+            | Action::TakeTicket { .. }
+            | Action::DeclareFromBurst { .. } => buttons.extend(super::triage::button(action)),
         }
     }
     if !buttons.is_empty() {
@@ -164,6 +168,9 @@ pub fn from_component(
         .get("custom_id")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    if let Some(step) = super::triage::click(custom_id) {
+        return step;
+    }
     let run = |command| Ok(Step::Run(Command::Incident(command)));
     match custom_id {
         PUBLISH => run(IncidentCommand::Update {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serenity::all::{
-    Context, EventHandler, GatewayIntents, Interaction, Message, Ready, ResumedEvent,
+    Context, EventHandler, GatewayIntents, Interaction, Message, MessageType, Ready, ResumedEvent,
 };
 use serenity::client::ClientBuilder;
 use tokio::sync::watch;
@@ -18,7 +18,6 @@ use super::{rest, snowflake, user_id, Inbound, PLATFORM};
 use crate::commands::UserRef;
 use crate::config::DiscordConfig;
 use crate::domain::{ClientId, UserId};
-use crate::engine::Engine;
 
 /// Guilds (channels), guild messages, and their content (privileged: enable "Message Content
 /// Intent" for the bot in the developer portal).
@@ -27,15 +26,19 @@ pub fn intents() -> GatewayIntents {
 }
 
 /// A plain message in a client's Discord support channel: level-1 triage against the knowledge
-/// base (issue 7). Until triage exists it is only noted, so nothing is answered.
+/// base, like `/help` with its text, answered with a reply to the message.
 pub async fn triage_support_message(
-    _engine: &Engine,
+    inbound: &Inbound,
     client: &ClientId,
+    message: &Message,
     author: &UserId,
-    text: &str,
 ) {
     metrics::counter!("commandpost_support_messages_total", "platform" => PLATFORM).increment(1);
-    debug!(%client, %author, chars = text.chars().count(), "support-channel message for triage");
+    let chars = message.content.chars().count();
+    debug!(%client, %author, chars, "support-channel message for triage");
+    let channel = message.channel_id.get().to_string();
+    let id = message.id.get().to_string();
+    super::triage::answer_support_message(inbound, &channel, &id, author, &message.content).await;
 }
 
 /// The interaction as the HTTP endpoint receives it. serenity's serialisation leaves out the
@@ -78,12 +81,18 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, _ctx: Context, message: Message) {
-        if message.author.bot {
+        // Bots (our own replies included), webhooks, and joins, pins and other system messages
+        // are not people asking for help.
+        let spoken = matches!(
+            message.kind,
+            MessageType::Regular | MessageType::InlineReply
+        );
+        if message.author.bot || message.webhook_id.is_some() || !spoken {
             return;
         }
         if let Some(client) = self.support.get(&message.channel_id.get().to_string()) {
             let author = user_id(&UserRef(message.author.id.get().to_string()));
-            triage_support_message(&self.inbound.engine, client, &author, &message.content).await;
+            triage_support_message(&self.inbound, client, &message, &author).await;
         }
     }
 }

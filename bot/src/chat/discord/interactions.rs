@@ -20,8 +20,10 @@ use tracing::{info, instrument, warn, Instrument};
 
 use super::components::{self, Step};
 use super::format::message_body;
+use super::triage::with_buttons;
 use super::{signature, slash, snowflake, user_id, Inbound, ACK_BUDGET, PLATFORM};
 use crate::commands::{Command, UserRef};
+use crate::effects::Action;
 use crate::engine::{EngineError, Request, Visibility};
 
 const PING: u64 = 1;
@@ -83,6 +85,11 @@ enum Outcome {
     },
     /// The interaction id was handled before (a gateway replay).
     Duplicate,
+    /// A private answer with buttons (level-1 triage suggestions).
+    Offer {
+        text: String,
+        actions: Vec<Action>,
+    },
 }
 
 type Later = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -170,6 +177,9 @@ fn first_answer(outcome: Outcome) -> Value {
             json!({ "type": 4, "data": with_flags(message_body(&text), ephemeral) })
         }
         Outcome::Form { form, .. } => json!({ "type": 9, "data": form }),
+        Outcome::Offer { text, actions } => {
+            json!({ "type": 4, "data": with_flags(with_buttons(&text, &actions), true) })
+        }
         Outcome::Duplicate => {
             json!({ "type": 4, "data": { "content": "That was already handled.", "flags": EPHEMERAL } })
         }
@@ -189,9 +199,10 @@ async fn follow_up(
         application_id,
         token,
     };
-    let (text, ephemeral) = match outcome {
-        Outcome::Message { text, ephemeral } => (text, ephemeral),
-        Outcome::Form { instead, .. } => (instead, true),
+    let (body, ephemeral) = match outcome {
+        Outcome::Message { text, ephemeral } => (message_body(&text), ephemeral),
+        Outcome::Offer { text, actions } => (with_buttons(&text, &actions), true),
+        Outcome::Form { instead, .. } => (message_body(&instead), true),
         Outcome::Duplicate => {
             return rest
                 .call_patiently(
@@ -205,7 +216,6 @@ async fn follow_up(
                 .map(drop)
         }
     };
-    let body = message_body(&text);
     if ephemeral == deferred_private {
         // Discord may not have taken in the deferral yet when the work finished just after it.
         for attempt in 1..=UNKNOWN_RETRIES {
@@ -363,6 +373,10 @@ async fn run(inbound: &Inbound, user: &str, room: Option<String>, command: Comma
         Ok(response) if response.wants_declare_form => Outcome::Form {
             form: components::declare_form(),
             instead: response.text,
+        },
+        Ok(response) if !response.actions.is_empty() => Outcome::Offer {
+            text: response.text,
+            actions: response.actions,
         },
         Ok(response) => Outcome::Message {
             text: response.text,

@@ -10,6 +10,7 @@ mod outbound;
 mod rest;
 mod signature;
 mod slash;
+mod triage;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -104,7 +104,7 @@ impl DiscordPlatform {
         }
     }
 
-    async fn post(
+    pub(super) async fn post(
         &self,
         what: &'static str,
         channel_id: &str,
@@ -349,10 +349,45 @@ impl ChatPlatform for DiscordPlatform {
                     .await
                     .map(receipt)
             }
+            Destination::DirectMessage { user, .. } => {
+                self.direct_message(user, &message.text).await
+            }
             other => Err(DeliveryError::permanent(format!(
                 "Discord cannot deliver to {}",
                 other.label()
             ))),
         }
+    }
+
+    /// Level-1 triage posts (tickets, burst alerts, hand-over notes): see [`super::triage`].
+    async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
+        super::triage::deliver(self, &self.config.oncall_channel, item).await
+    }
+
+    /// `POST /users/@me/channels` with the person, then a message in that DM channel.
+    async fn direct_message(
+        &self,
+        user: &crate::domain::UserId,
+        text: &str,
+    ) -> Result<Receipt, DeliveryError> {
+        let recipient = user
+            .as_str()
+            .strip_prefix("discord:")
+            .and_then(snowflake)
+            .ok_or_else(|| DeliveryError::permanent(format!("{user} is not a Discord user")))?;
+        let body = json!({ "recipient_id": recipient.to_string() });
+        let opened = self
+            .rest
+            .call(
+                "open DM",
+                Route::UserMeDmChannels,
+                LightMethod::Post,
+                Some(&body),
+            )
+            .await
+            .map_err(|e| e.into_delivery(&format!("opening a direct message with {user}")))?;
+        let dm = id_of(&opened)?;
+        let id = self.post("post DM", &dm, &message_body(text)).await?;
+        Ok(Receipt { id, room: None })
     }
 }

@@ -147,6 +147,8 @@ pub trait SlackApi: Send + Sync + 'static {
     async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), ApiError>;
     /// `apps.connections.open` with the app-level token: a Socket Mode WebSocket URL.
     async fn open_socket(&self) -> Result<String, ApiError>;
+    /// `conversations.open` with one user: the id of the bot's direct-message channel with them.
+    async fn open_dm(&self, user: &str) -> Result<String, ApiError>;
 }
 
 /// Connects to `api_url` with the bot token (and the app token, for Socket Mode).
@@ -321,6 +323,14 @@ where
         timed("views.open", session.views_open(&request))
             .await
             .map(drop)
+    }
+
+    async fn open_dm(&self, user: &str) -> Result<String, ApiError> {
+        let session = self.client.open_session(&self.tokens.bot);
+        let request =
+            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_owned())]);
+        let opened = timed("conversations.open", session.conversations_open(&request)).await?;
+        Ok(opened.channel.id.to_string())
     }
 
     async fn open_socket(&self) -> Result<String, ApiError> {

@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 use slack_morphism::prelude::{SlackBlock, SlackView};
 
+use crate::chat::triage::{self, Button};
 use crate::config::Config;
 use crate::domain::{Incident, Severity};
 use crate::effects::Action;
@@ -87,7 +88,42 @@ fn elements(action: &Action) -> Vec<Value> {
                 "deny": {"type": "plain_text", "text": "Cancel"}
             }}),
         ],
+        Action::Solved { .. }
+        | Action::StillNeedHelp { .. }
+        | Action::TakeTicket { .. }
+        | Action::DeclareFromBurst { .. } => triage_button(action).into_iter().collect(),
     }
+}
+
+/// A level-1 triage button: `action_id` `cp_<name>`, the request id(s) as its value.
+fn triage_button(action: &Action) -> Option<Value> {
+    let (kind, value) = triage::button(action, VALUE_MAX)?;
+    let mut button = json!({"type": "button", "action_id": triage_action_id(kind),
+        "text": {"type": "plain_text", "text": kind.label()}, "value": value});
+    match kind {
+        Button::Solved | Button::Take => button["style"] = json!("primary"),
+        Button::StillNeedHelp => {}
+        Button::Declare => {
+            button["style"] = json!("danger");
+            button["confirm"] = json!({
+                "title": {"type": "plain_text", "text": "Declare a P1?"},
+                "text": {"type": "mrkdwn", "text": "An incident room opens and these requests are linked to it."},
+                "confirm": {"type": "plain_text", "text": "Declare P1"},
+                "deny": {"type": "plain_text", "text": "Cancel"}
+            });
+        }
+    }
+    Some(button)
+}
+
+/// `cp_solved`, `cp_take_ticket`, …
+pub fn triage_action_id(kind: Button) -> String {
+    format!("cp_{}", kind.name())
+}
+
+/// The triage button an `action_id` names, if it is one.
+pub fn triage_button_of(action_id: &str) -> Option<Button> {
+    Button::from_name(action_id.strip_prefix("cp_")?)
 }
 
 fn option(label: &str, value: &str) -> Value {
@@ -252,6 +288,31 @@ mod tests {
         assert_eq!(actions[1]["options"].as_array().unwrap().len(), 3);
         assert_eq!(actions[2]["action_id"], RESOLVE);
         assert!(message("plain", &[]).is_none());
+    }
+
+    #[test]
+    fn triage_actions_are_buttons_that_read_back() {
+        let client = crate::domain::ClientId::parse("acme").unwrap();
+        let actions = [
+            Action::Solved { request: 3 },
+            Action::StillNeedHelp { request: 3 },
+            Action::DeclareFromBurst {
+                client,
+                requests: vec![3, 4, 5, 9],
+            },
+        ];
+        let json = serde_json::to_value(message("Did one solve it?", &actions).unwrap()).unwrap();
+        let buttons = json[1]["elements"].as_array().unwrap();
+        let ids: Vec<&str> = buttons
+            .iter()
+            .map(|b| b["action_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["cp_solved", "cp_still_need_help", "cp_declare_burst"]);
+        assert_eq!(buttons[0]["text"]["text"], "This solved it");
+        assert_eq!(buttons[2]["value"], "acme:3-5,9");
+        let kind = triage_button_of(ids[2]).unwrap();
+        assert!(kind.command("acme:3-5,9").is_some());
+        assert!(triage_button_of(PUBLISH).is_none());
     }
 
     #[test]

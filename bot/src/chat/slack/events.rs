@@ -11,21 +11,43 @@ use super::reply::{within_budget, Ack, Reply, ReplyTo};
 use super::{blocks, user_id, Adapter, PLATFORM};
 use crate::commands::{self, Command, IncidentCommand};
 use crate::domain::{ClientId, UserId};
-use crate::engine::{Engine, Request};
+use crate::engine::{Engine, EngineError, Request, Response};
 use crate::store::StoreError;
 
-/// Where a plain message in a client's Slack support channel goes: level-1 triage against the
-/// knowledge base (issue 7). Until triage is built the message is left to the people in the
-/// channel; this is the one place it plugs in.
+/// A plain message in a client's Slack support channel: level-1 triage against the knowledge
+/// base, exactly as `/help <text>` typed there (the engine finds the client from the channel).
 pub async fn triage_support_message(
     engine: &Engine,
     client: &ClientId,
     channel: &str,
     user: &UserId,
     text: &str,
-) {
-    let _ = engine;
-    debug!(%client, %channel, %user, chars = text.chars().count(), "support message left for people (triage is not in this build)");
+) -> Result<Response, EngineError> {
+    metrics::counter!("commandpost_support_messages_total", "platform" => PLATFORM).increment(1);
+    debug!(%client, %channel, %user, chars = text.chars().count(), "support message triaged");
+    engine
+        .handle(Request {
+            platform: PLATFORM,
+            user: user.clone(),
+            room: Some(channel.to_owned()),
+            command: Command::Help {
+                question: text.to_owned(),
+            },
+            resolve_user: user_id,
+        })
+        .await
+}
+
+/// `<@U0BOT> my vpn is down` → `my vpn is down`.
+fn without_leading_mentions(text: &str) -> &str {
+    let mut rest = text.trim();
+    while let Some(after) = rest.strip_prefix("<@") {
+        rest = after
+            .split_once('>')
+            .map_or("", |(_, tail)| tail)
+            .trim_start();
+    }
+    rest
 }
 
 fn text_of<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
@@ -109,12 +131,36 @@ impl Adapter {
         let support = self.support_channels.get(channel);
         match (text_of(&event, "type"), support) {
             (Some("message"), Some(client)) => {
-                triage_support_message(&self.engine, client, channel, &UserId::new(user), text)
-                    .await
+                self.support_message(client, channel, user, &event).await
             }
             (Some("app_mention"), None) => self.mention(channel, user, text).await,
             _ => {}
         }
+    }
+
+    /// A person's message in a support channel: triaged, and answered to them alone
+    /// (`chat.postEphemeral`, with the suggestions' buttons). Replies in threads are people
+    /// talking to each other, and are left alone.
+    async fn support_message(&self, client: &ClientId, channel: &str, user: &str, event: &Value) {
+        let ts = text_of(event, "ts");
+        if text_of(event, "thread_ts").is_some_and(|thread| Some(thread) != ts) {
+            return;
+        }
+        let question = without_leading_mentions(text_of(event, "text").unwrap_or_default());
+        if question.is_empty() {
+            return;
+        }
+        let result =
+            triage_support_message(&self.engine, client, channel, &UserId::new(user), question)
+                .await;
+        let mut reply = Reply::from_engine(&result);
+        reply.public = false;
+        let to = ReplyTo {
+            response_url: None,
+            channel: Some(channel.to_owned()),
+            user: user.to_owned(),
+        };
+        self.send_reply(&to, &reply).await;
     }
 
     /// `@commandpost status` in a room: the same grammar as `/incident`.
@@ -161,7 +207,7 @@ impl Adapter {
 
 #[cfg(test)]
 mod tests {
-    use super::mention_command;
+    use super::{mention_command, without_leading_mentions};
 
     #[test]
     fn mentions_carry_incident_commands() {
@@ -172,5 +218,10 @@ mod tests {
         );
         assert_eq!(mention_command("<@U0BOT> /incident"), "");
         assert_eq!(mention_command("<@U0BOT> incidents"), "incidents");
+        assert_eq!(
+            without_leading_mentions(" <@U0BOT> <@U2|bo> vpn <@U3> down"),
+            "vpn <@U3> down"
+        );
+        assert_eq!(without_leading_mentions("<@U0BOT>"), "");
     }
 }

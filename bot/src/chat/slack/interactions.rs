@@ -1,5 +1,6 @@
 //! Buttons and modals: `block_actions` (Publish update, Edit, Assign me comms, Change stage,
-//! Resolve) and `view_submission` (the declare form, the edited update) become commands.
+//! Resolve, and the level-1 triage buttons) and `view_submission` (the declare form, the
+//! edited update) become commands.
 
 use std::sync::Arc;
 
@@ -38,12 +39,12 @@ impl Adapter {
         }
     }
 
-    fn request(&self, user: &str, room: Option<String>, command: IncidentCommand) -> Request {
+    fn request(&self, user: &str, room: Option<String>, command: Command) -> Request {
         Request {
             platform: PLATFORM,
             user: UserId::new(user),
             room,
-            command: Command::Incident(command),
+            command,
             resolve_user: user_id,
         }
     }
@@ -70,44 +71,59 @@ impl Adapter {
             action = action_id,
             channel = channel.as_deref().unwrap_or("-")
         );
-        let command = match action_id {
-            blocks::PUBLISH => IncidentCommand::Update { text: value },
-            blocks::TAKE_COMMS => IncidentCommand::Assign {
-                role: Role::Comms,
-                user: UserRef(user.to_owned()),
-            },
-            blocks::RESOLVE => IncidentCommand::Resolve { summary: None },
-            blocks::STAGE => {
-                let picked = text_at(action, &["selected_option", "value"]).unwrap_or_default();
-                match Stage::parse_settable(picked) {
-                    Ok(stage) => IncidentCommand::Stage(stage),
-                    Err(error) => {
-                        let this = self.clone();
-                        tokio::spawn(async move {
-                            this.send_reply(&reply_to, &Reply::private(error.to_string()))
-                                .await
-                        });
-                        return Ack::Empty;
-                    }
-                }
-            }
-            blocks::EDIT => {
-                let (Some(trigger), Some(room)) = (text_at(payload, &["trigger_id"]), &channel)
-                else {
+        let command = match blocks::triage_button_of(action_id) {
+            // Level-1 triage: the value carries the request id(s); the reply is the clicker's.
+            Some(kind) => match kind.command(&value) {
+                Some(triage) => Command::Triage(triage),
+                None => {
+                    let this = self.clone();
+                    let problem = "That button no longer carries a request Command Post knows.";
+                    tokio::spawn(async move {
+                        this.send_reply(&reply_to, &Reply::private(problem)).await
+                    });
                     return Ack::Empty;
-                };
-                match blocks::update_modal(&value, room) {
-                    Ok(view) => {
-                        if let Err(error) = self.api.open_view(trigger, view).instrument(span).await
-                        {
-                            warn!(%error, "could not open the update editor");
+                }
+            },
+            None => Command::Incident(match action_id {
+                blocks::PUBLISH => IncidentCommand::Update { text: value },
+                blocks::TAKE_COMMS => IncidentCommand::Assign {
+                    role: Role::Comms,
+                    user: UserRef(user.to_owned()),
+                },
+                blocks::RESOLVE => IncidentCommand::Resolve { summary: None },
+                blocks::STAGE => {
+                    let picked = text_at(action, &["selected_option", "value"]).unwrap_or_default();
+                    match Stage::parse_settable(picked) {
+                        Ok(stage) => IncidentCommand::Stage(stage),
+                        Err(error) => {
+                            let this = self.clone();
+                            tokio::spawn(async move {
+                                this.send_reply(&reply_to, &Reply::private(error.to_string()))
+                                    .await
+                            });
+                            return Ack::Empty;
                         }
                     }
-                    Err(error) => warn!(%error, "the update editor did not build"),
                 }
-                return Ack::Empty;
-            }
-            _ => return Ack::Empty,
+                blocks::EDIT => {
+                    let (Some(trigger), Some(room)) = (text_at(payload, &["trigger_id"]), &channel)
+                    else {
+                        return Ack::Empty;
+                    };
+                    match blocks::update_modal(&value, room) {
+                        Ok(view) => {
+                            if let Err(error) =
+                                self.api.open_view(trigger, view).instrument(span).await
+                            {
+                                warn!(%error, "could not open the update editor");
+                            }
+                        }
+                        Err(error) => warn!(%error, "the update editor did not build"),
+                    }
+                    return Ack::Empty;
+                }
+                _ => return Ack::Empty,
+            }),
         };
         let request = self.request(user, channel, command);
         let this = self.clone();
@@ -179,7 +195,7 @@ impl Adapter {
             command = command.name(),
             channel = channel.as_deref().unwrap_or("-")
         );
-        let request = self.request(&user, channel.clone(), command);
+        let request = self.request(&user, channel.clone(), Command::Incident(command));
         let reply_to = ReplyTo {
             response_url: None,
             channel,

@@ -325,10 +325,39 @@ impl ChatPlatform for SlackPlatform {
             Destination::OnCall { .. } => self.post(&self.oncall_channel, item).await,
             // The only way a client update reaches a client on Slack: its own status channel.
             Destination::ClientChannel { channel, .. } => self.post(channel, item).await,
+            Destination::DirectMessage { user, .. } => {
+                self.direct_message(user, &item.delivery.message.text).await
+            }
             other => Err(DeliveryError::permanent(format!(
                 "Slack cannot deliver to {}",
                 other.label()
             ))),
         }
+    }
+
+    /// Level-1 triage posts: tickets and burst alerts (with their buttons) in the on-call channel,
+    /// hand-over notes in the client's support channel. Failures are classified as for `deliver`.
+    async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
+        match &item.delivery.destination {
+            Destination::OnCall { .. } => self.post(&self.oncall_channel, item).await,
+            Destination::SupportChannel { channel, .. } => self.post(channel, item).await,
+            other => Err(DeliveryError::permanent(format!(
+                "Slack cannot deliver to {} without an incident",
+                other.label()
+            ))),
+        }
+    }
+
+    /// `conversations.open` with the person, then `chat.postMessage` in that channel.
+    async fn direct_message(&self, user: &UserId, text: &str) -> Result<Receipt, DeliveryError> {
+        let [slack_user] = slack_users([user.clone()])
+            .try_into()
+            .map_err(|_| DeliveryError::permanent(format!("{user} is not a Slack user")))?;
+        let channel = self.api.open_dm(&slack_user).await?;
+        let ts = self.api.post_message(&channel, text, None).await?;
+        Ok(Receipt {
+            id: format!("{channel}/{ts}"),
+            room: None,
+        })
     }
 }

@@ -9,7 +9,7 @@ use slack_morphism::prelude::SlackBlock;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-use super::Adapter;
+use super::{blocks, Adapter};
 use crate::engine::{EngineError, Response, Visibility};
 
 /// How long a handler may work before it must acknowledge: Slack waits 3 s, the network
@@ -42,13 +42,15 @@ impl Reply {
         }
     }
 
-    /// The engine's answer: errors and private answers ephemeral, room answers in the channel.
+    /// The engine's answer: errors and private answers ephemeral, room answers in the channel,
+    /// with the response's actions as buttons.
     pub fn from_engine(result: &Result<Response, EngineError>) -> Self {
         match result {
+            // Level-1 triage answers carry their buttons ("This solved it", …).
             Ok(response) => Reply {
                 text: response.text.clone(),
                 public: response.visibility == Visibility::Room,
-                blocks: None,
+                blocks: blocks::message(&response.text, &response.actions),
             },
             Err(error) => Reply::private(error.user_message()),
         }

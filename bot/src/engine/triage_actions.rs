@@ -1,0 +1,169 @@
+//! Level-1 triage buttons: solved, still need help, take a ticket, declare from a burst.
+
+use super::triage::{quote, triage_message};
+use super::{Engine, EngineError, Request, Response};
+use crate::commands::TriageCommand;
+use crate::domain::{ClientId, Severity};
+use crate::effects::{Delivery, Destination};
+use crate::store::{SupportOutcome, SupportUpdate};
+
+impl Engine {
+    pub(super) async fn triage(
+        &self,
+        request: &Request,
+        command: &TriageCommand,
+    ) -> Result<Response, EngineError> {
+        let id = match command {
+            TriageCommand::Solved { request }
+            | TriageCommand::StillNeedHelp { request }
+            | TriageCommand::Take { request } => *request,
+            TriageCommand::DeclareFromBurst { client, requests } => {
+                return self.declare_from_burst(request, client, requests).await
+            }
+        };
+        let support = self
+            .store
+            .support_request(id)
+            .await?
+            .ok_or(EngineError::Unavailable(
+                "that support request no longer exists",
+            ))?;
+        let now = self.clock.now();
+        let client_label = support.client.to_string();
+        match command {
+            TriageCommand::Solved { .. } | TriageCommand::StillNeedHelp { .. }
+                if support.asker != request.user =>
+            {
+                Err(EngineError::Unavailable(
+                    "only the person who asked can say whether the suggestions helped",
+                ))
+            }
+            TriageCommand::Solved { .. } => {
+                if !self
+                    .store
+                    .update_support_request(
+                        &support,
+                        SupportUpdate::Solve { at: now },
+                        Vec::new(),
+                        now,
+                    )
+                    .await?
+                {
+                    return Err(EngineError::Unavailable(
+                        "this request was already closed or handed to a person",
+                    ));
+                }
+                metrics::counter!("commandpost_l1_deflections_total", "client" => client_label)
+                    .increment(1);
+                Ok(Response::private("Glad that helped; marked as solved."))
+            }
+            TriageCommand::StillNeedHelp { .. } => {
+                let mut escalated = support.clone();
+                escalated.outcome = SupportOutcome::Escalated;
+                let messages = self.ticket_messages(&escalated);
+                if !self
+                    .store
+                    .update_support_request(
+                        &support,
+                        SupportUpdate::Escalate { at: now },
+                        messages,
+                        now,
+                    )
+                    .await?
+                {
+                    return Err(EngineError::Unavailable(
+                        "this request was already closed or handed to a person",
+                    ));
+                }
+                self.outbox_ready.notify_one();
+                metrics::counter!("commandpost_l1_escalations_total", "client" => client_label)
+                    .increment(1);
+                Ok(Response::private(format!(
+                    "I have passed it to the on-call team as {}. You will hear here who takes it.",
+                    support.ticket()
+                )))
+            }
+            TriageCommand::Take { .. } => {
+                if let Some(taker) = &support.taken_by {
+                    return Err(EngineError::Unavailable(if taker == &request.user {
+                        "you have already taken this ticket"
+                    } else {
+                        "someone else has already taken this ticket"
+                    }));
+                }
+                let told = Delivery {
+                    destination: Destination::SupportChannel { platform: support.platform.clone(), channel: support.channel.clone() },
+                    message: triage_message(
+                        format!(
+                            "{} {} from the service desk has taken your request {} and will be in touch.",
+                            support.asker.mention(),
+                            request.user.mention(),
+                            support.ticket()
+                        ),
+                        Vec::new(),
+                    ),
+                };
+                let update = SupportUpdate::Take {
+                    by: request.user.clone(),
+                    at: now,
+                };
+                if !self
+                    .store
+                    .update_support_request(&support, update, vec![told], now)
+                    .await?
+                {
+                    return Err(EngineError::Unavailable(
+                        "this ticket is not open for taking (taken or not escalated)",
+                    ));
+                }
+                self.outbox_ready.notify_one();
+                if let Some(escalated) = support.escalated_at {
+                    let waited = (now - escalated).num_milliseconds().max(0) as f64 / 1000.0;
+                    metrics::histogram!("commandpost_l1_time_to_take_seconds", "client" => client_label).record(waited);
+                }
+                Ok(Response::private(format!(
+                    "You took {} ({}): {} asked {}.",
+                    support.ticket(),
+                    self.client_named(&support.client),
+                    support.asker.mention(),
+                    quote(&support.question)
+                )))
+            }
+            TriageCommand::DeclareFromBurst { client, requests } => {
+                self.declare_from_burst(request, client, requests).await
+            }
+        }
+    }
+
+    async fn declare_from_burst(
+        &self,
+        request: &Request,
+        client: &ClientId,
+        ids: &[i64],
+    ) -> Result<Response, EngineError> {
+        let mut questions = Vec::new();
+        for id in ids {
+            if let Some(support) = self.store.support_request(*id).await? {
+                if &support.client != client {
+                    return Err(EngineError::Unavailable(
+                        "those requests belong to another client",
+                    ));
+                }
+                if support.incident_id.is_some() {
+                    return Err(EngineError::Unavailable(
+                        "those requests are already linked to an incident; see /incident status in its room",
+                    ));
+                }
+                questions.push(support.question);
+            }
+        }
+        let first: String = questions
+            .first()
+            .map(|q| q.chars().take(60).collect())
+            .unwrap_or_default();
+        let title = format!("Reported by {} users: {}", ids.len().max(1), first.trim());
+        let (incident, response) = self.declare(request, Severity::P1, client, &title).await?;
+        self.store.link_support_requests(ids, &incident.id).await?;
+        Ok(response)
+    }
+}

@@ -1,0 +1,166 @@
+//! The knowledge base as the bot uses it: loaded from `kb_dir`, searched per client, and
+//! reloaded when the files change (or on SIGHUP) without a restart.
+
+pub mod cli;
+mod draft;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use commandpost_knowledge::{Hit, KnowledgeBase, Problem};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+pub use commandpost_knowledge::Article;
+pub use draft::{write_draft, DraftArticle, DraftError};
+
+/// How many articles `/help` offers.
+pub const SUGGESTIONS: usize = 3;
+/// How often the directory is checked for changes.
+const POLL: Duration = Duration::from_secs(3);
+
+pub struct Knowledge {
+    dir: PathBuf,
+    current: RwLock<Arc<KnowledgeBase>>,
+    stamp: RwLock<Option<SystemTime>>,
+}
+
+/// Loads what can be loaded: articles with problems are left out and the problems returned.
+fn load(dir: &Path) -> (KnowledgeBase, Vec<String>) {
+    if !dir.exists() {
+        let empty = KnowledgeBase::build(Vec::new()).expect("an empty index builds");
+        return (
+            empty,
+            vec![format!(
+                "{}: the knowledge base directory does not exist",
+                dir.display()
+            )],
+        );
+    }
+    match KnowledgeBase::open(dir) {
+        Ok((kb, problems)) => (kb, problems.iter().map(Problem::to_string).collect()),
+        Err(error) => {
+            let empty = KnowledgeBase::build(Vec::new()).expect("an empty index builds");
+            (empty, vec![format!("{}: {error}", dir.display())])
+        }
+    }
+}
+
+/// The newest modification time under `dir`, to notice edits, additions and removals.
+fn newest_change(dir: &Path) -> Option<SystemTime> {
+    let mut newest = std::fs::metadata(dir).and_then(|m| m.modified()).ok();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+            if let Ok(modified) = meta.modified() {
+                newest = newest.max(Some(modified));
+            }
+        }
+    }
+    newest
+}
+
+impl Knowledge {
+    pub fn open(dir: &Path) -> Self {
+        let stamp = newest_change(dir);
+        let (kb, problems) = load(dir);
+        for problem in &problems {
+            warn!(%problem, "knowledge base problem");
+        }
+        info!(articles = kb.len(), dir = %dir.display(), "knowledge base loaded");
+        Self {
+            dir: dir.to_path_buf(),
+            current: RwLock::new(Arc::new(kb)),
+            stamp: RwLock::new(stamp),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn snapshot(&self) -> Arc<KnowledgeBase> {
+        self.current
+            .read()
+            .map(|kb| kb.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The articles `/help` offers this client, best first; empty when nothing fits confidently.
+    pub fn search(&self, client: &str, question: &str, limit: usize) -> Vec<Hit> {
+        self.snapshot().search(client, question, limit)
+    }
+
+    pub fn article(&self, slug: &str) -> Option<Article> {
+        self.snapshot().article(slug).cloned()
+    }
+
+    /// Rebuilds the index from disk and swaps it in; returns the problems found.
+    pub fn reload(&self) -> Vec<String> {
+        let stamp = newest_change(&self.dir);
+        let (kb, problems) = load(&self.dir);
+        info!(articles = kb.len(), "knowledge base reloaded");
+        if let Ok(mut current) = self.current.write() {
+            *current = Arc::new(kb);
+        }
+        if let Ok(mut last) = self.stamp.write() {
+            *last = stamp;
+        }
+        problems
+    }
+
+    /// Reloads when the directory changed since the last load.
+    pub fn reload_if_changed(&self) -> bool {
+        let now = newest_change(&self.dir);
+        let last = self.stamp.read().map(|s| *s).unwrap_or(None);
+        if now != last {
+            for problem in self.reload() {
+                warn!(%problem, "knowledge base problem");
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Watches for changes (polling) and SIGHUP until shutdown.
+    pub fn spawn_watcher(
+        self: Arc<Self>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            #[cfg(unix)]
+            let mut hangup =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+            loop {
+                #[cfg(unix)]
+                let hup = async {
+                    match hangup.as_mut() {
+                        Some(signal) => {
+                            signal.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                };
+                #[cfg(not(unix))]
+                let hup = std::future::pending::<()>();
+                tokio::select! {
+                    _ = tokio::time::sleep(POLL) => { self.reload_if_changed(); }
+                    _ = hup => { self.reload(); }
+                    _ = shutdown.changed() => {}
+                }
+                if *shutdown.borrow() {
+                    return;
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! `GET /status/{client}` and `/status/{client}/feed.atom`: a client's current incidents and
+//! their latest updates over the last 90 days, for that client only. Guarded by the client's
+//! `status_token` (`?token=` or `Authorization: Bearer`, compared in constant time) unless the
+//! client is configured `public_status = true`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, SecondsFormat};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+use super::incidents::store_error;
+use super::PagesState;
+use crate::config::ClientConfig;
+use crate::postmortem::full_time;
+use crate::store::StatusPost;
+
+const DAYS: i64 = 90;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The token a request offers: `?token=` first, else `Authorization: Bearer`.
+fn offered<'a>(query: &'a TokenQuery, headers: &'a HeaderMap) -> Option<&'a str> {
+    query.token.as_deref().or_else(|| {
+        headers
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+    })
+}
+
+/// The client, if the request may see its page; otherwise the refusal.
+fn admit<'a>(
+    state: &'a PagesState,
+    client: &str,
+    query: &TokenQuery,
+    headers: &HeaderMap,
+) -> Result<&'a ClientConfig, Response> {
+    let not_found = || {
+        state.pages.message(
+            StatusCode::NOT_FOUND,
+            "No status page",
+            "There is no status page here.",
+            None,
+        )
+    };
+    let client = state
+        .engine
+        .config()
+        .clients
+        .iter()
+        .find(|c| c.id.as_str() == client)
+        .filter(|c| c.has_status_page())
+        .ok_or_else(not_found)?;
+    if client.public_status {
+        return Ok(client);
+    }
+    let expected = client.status_token.as_ref().ok_or_else(not_found)?;
+    match offered(query, headers) {
+        None => {
+            let mut response = state.pages.message(StatusCode::UNAUTHORIZED, "Token needed", "This status page needs the token your provider gave you: add ?token=… to the address.", None);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "Bearer".parse().expect("a valid header"),
+            );
+            Err(response)
+        }
+        Some(token) if bool::from(token.as_bytes().ct_eq(expected.expose_secret().as_bytes())) => {
+            Ok(client)
+        }
+        Some(_) => Err(state.pages.message(
+            StatusCode::FORBIDDEN,
+            "Wrong token",
+            "That token does not open this status page.",
+            None,
+        )),
+    }
+}
+
+/// Posts grouped by incident (newest first), each with whether the incident is still open.
+async fn grouped(
+    state: &PagesState,
+    client: &ClientConfig,
+) -> Result<Vec<(bool, Vec<StatusPost>)>, Response> {
+    let since = state.engine.clock().now() - Duration::days(DAYS);
+    let store = state.engine.store();
+    let posts = store
+        .status_posts(&client.id, since)
+        .await
+        .map_err(store_error)?;
+    let mut order: Vec<String> = Vec::new();
+    let mut by_incident: HashMap<String, Vec<StatusPost>> = HashMap::new();
+    for post in posts {
+        let key = post.incident_id.to_string();
+        if !by_incident.contains_key(&key) {
+            order.push(key.clone());
+        }
+        by_incident.entry(key).or_default().push(post);
+    }
+    let mut groups = Vec::new();
+    for key in order {
+        let posts = by_incident.remove(&key).unwrap_or_default();
+        let open = match posts.first() {
+            Some(post) => store
+                .incident(&post.incident_id)
+                .await
+                .map_err(store_error)?
+                .is_some_and(|found| !found.incident.is_resolved()),
+            None => false,
+        };
+        groups.push((open, posts));
+    }
+    Ok(groups)
+}
+
+fn group_json(state: &PagesState, posts: &[StatusPost]) -> Value {
+    let tz = state.engine.config().timezone;
+    let latest = &posts[0];
+    json!({
+        "title": latest.title,
+        "severity": latest.severity,
+        "stage": latest.stage,
+        "posts": posts.iter().map(|p| json!({"posted_at": full_time(p.posted_at, tz), "message": p.message})).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn page(
+    State(state): State<PagesState>,
+    Path(client): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let client = match admit(&state, &client, &query, &headers) {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let groups = match grouped(&state, client).await {
+        Ok(groups) => groups,
+        Err(response) => return response,
+    };
+    let config = state.engine.config();
+    let current: Vec<Value> = groups
+        .iter()
+        .filter(|(open, _)| *open)
+        .map(|(_, p)| group_json(&state, p))
+        .collect();
+    let past: Vec<Value> = groups
+        .iter()
+        .filter(|(open, _)| !*open)
+        .map(|(_, p)| group_json(&state, p))
+        .collect();
+    let feed = match &query.token {
+        Some(token) => format!(
+            "/status/{}/feed.atom?token={}",
+            client.id,
+            form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        ),
+        None => format!("/status/{}/feed.atom", client.id),
+    };
+    let data = json!({
+        "title": format!("{} status", client.name),
+        "signed_in": null,
+        "client_name": client.name,
+        "now": full_time(state.engine.clock().now(), config.timezone),
+        "timezone": config.timezone.name(),
+        "feed": feed,
+        "current_count": current.len(),
+        "current": current,
+        "past": past,
+    });
+    let mut response = state.pages.html(StatusCode::OK, "status", &data);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("a valid header"),
+    );
+    response
+}
+
+pub async fn feed(
+    State(state): State<PagesState>,
+    Path(client): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let client = match admit(&state, &client, &query, &headers) {
+        Ok(client) => client,
+        Err(response) => return response,
+    };
+    let since = state.engine.clock().now() - Duration::days(DAYS);
+    let posts = match state.engine.store().status_posts(&client.id, since).await {
+        Ok(posts) => posts,
+        Err(error) => return store_error(error),
+    };
+    let rfc3339 = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let updated = posts
+        .first()
+        .map_or_else(|| state.engine.clock().now(), |p| p.posted_at);
+    let data = json!({
+        "client": client.id.as_str(),
+        "client_name": client.name,
+        "base": state.engine.config().http.public_url.trim_end_matches('/'),
+        "updated": rfc3339(updated),
+        "entries": posts.iter().map(|p| json!({
+            "incident_id": p.incident_id.as_str(),
+            "sequence": p.sequence,
+            "title": p.title,
+            "severity": p.severity,
+            "stage": p.stage,
+            "posted_at": rfc3339(p.posted_at),
+            "message": p.message,
+        })).collect::<Vec<_>>(),
+    });
+    match state.pages.render("feed", &data) {
+        Ok(body) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Err(response) => response,
+    }
+}

@@ -51,8 +51,10 @@ impl Backend {
                 } else {
                     format!("{url}?mode=rwc")
                 };
+                // A file that is not a database fails every attempt: give up quickly.
                 let pool = AnyPoolOptions::new()
                     .max_connections(1)
+                    .acquire_timeout(std::time::Duration::from_secs(3))
                     .after_connect(|connection, _| {
                         Box::pin(async move {
                             connection

@@ -1,0 +1,92 @@
+//! The command line: `check`, `migrate`, `kb search`, and start-up failures that name the cause.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn commandpost(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_commandpost"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+const CONFIG: &str = r#"
+database_url = "sqlite://commandpost.db"
+templates_dir = "templates"
+kb_dir = "kb"
+[[clients]]
+id = "acme"
+name = "Acme Corp"
+public_status = true
+"#;
+
+fn project(dir: &Path) {
+    std::fs::write(dir.join("commandpost.toml"), CONFIG).unwrap();
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::create_dir_all(dir.join("kb")).unwrap();
+    std::fs::write(
+        dir.join("kb/vpn.md"),
+        "---\ntitle: VPN will not connect\nclients: [all]\ntags: [vpn]\n---\nRestart the VPN client and sign in again.\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn check_passes_on_a_good_project_and_names_every_problem_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let good = commandpost(&["check", "--config", "commandpost.toml"], dir.path());
+    assert!(good.status.success(), "{}", text(&good));
+
+    std::fs::write(dir.path().join("templates/brief.hbs"), "line one\n{{#if severity}}\nnever closed\n").unwrap();
+    std::fs::write(dir.path().join("templates/status.hbs"), "{{no_such_field}}\n").unwrap();
+    std::fs::write(dir.path().join("kb/broken.md"), "---\ntitle: \nclients: [all]\n---\nBody\n").unwrap();
+    let bad = commandpost(&["check", "--config", "commandpost.toml"], dir.path());
+    let out = text(&bad);
+    assert!(!bad.status.success(), "{out}");
+    assert!(out.contains("templates/brief.hbs:"), "{out}");
+    assert!(out.contains("templates/status.hbs:"), "{out}");
+    assert!(out.contains("broken.md:"), "{out}");
+}
+
+#[test]
+fn a_bad_key_is_named_and_the_process_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "[policy]\nnudge_before = \"soon\"\n").unwrap();
+    let out = commandpost(&["migrate", "--config", "bad.toml"], dir.path());
+    assert!(!out.status.success());
+    assert!(text(&out).contains("policy.nudge_before"), "{}", text(&out));
+}
+
+#[test]
+fn migrate_creates_the_database_and_a_corrupt_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let out = commandpost(&["migrate", "--config", "commandpost.toml"], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("commandpost.db").exists());
+    std::fs::write(dir.path().join("commandpost.db"), b"not a database at all".repeat(200)).unwrap();
+    let out = commandpost(&["migrate", "--config", "commandpost.toml"], dir.path());
+    assert!(!out.status.success());
+    assert!(text(&out).contains("cannot open the database"), "{}", text(&out));
+}
+
+#[test]
+fn kb_search_prints_json_and_an_empty_array_when_nothing_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let out = commandpost(&["kb", "search", "my vpn will not connect", "--kb", "kb", "--json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["slug"], "vpn");
+    assert!(hits[0]["score"].as_f64().unwrap() > 0.0);
+    let out = commandpost(&["kb", "search", "quantum banana orchestra", "--kb", "kb", "--json"], dir.path());
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits, serde_json::json!([]));
+}

@@ -1,0 +1,33 @@
+//! Health and metrics over HTTP.
+
+use commandpost::testing::app::spawn_app;
+
+const CONFIG: &str = r#"
+database_url = "sqlite://{dir}/test.db"
+[[clients]]
+id = "acme"
+name = "Acme Corp"
+public_status = true
+"#;
+
+#[tokio::test]
+async fn healthz_follows_the_store() {
+    let app = spawn_app(CONFIG, false, Vec::new()).await;
+    let client = reqwest::Client::new();
+    let ok = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    // The database goes away while the process runs.
+    app.app.store.close().await;
+    let down = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(down.status(), 503);
+    assert!(down.text().await.unwrap().contains("database"));
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text() {
+    let app = spawn_app(CONFIG, false, Vec::new()).await;
+    let response = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+}

@@ -71,6 +71,10 @@ fn migrate_creates_the_database_and_a_corrupt_one_is_refused() {
     let out = commandpost(&["migrate", "--config", "commandpost.toml"], dir.path());
     assert!(out.status.success(), "{}", text(&out));
     assert!(dir.path().join("commandpost.db").exists());
+    // A write-ahead log left beside the file would let SQLite repair it; corrupt it for real.
+    for side in ["commandpost.db-wal", "commandpost.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(side));
+    }
     std::fs::write(dir.path().join("commandpost.db"), b"not a database at all".repeat(200)).unwrap();
     let out = commandpost(&["migrate", "--config", "commandpost.toml"], dir.path());
     assert!(!out.status.success());

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 const CONFIG: &str = r#"
 database_url = "sqlite://{dir}/commandpost.db"
 templates_dir = "{dir}/templates"
+kb_dir = "{dir}/kb"
 
 [http]
 listen = "127.0.0.1:0"
@@ -33,6 +34,12 @@ public_status = true
 "#;
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir.join("kb")).unwrap();
+    std::fs::write(
+        dir.join("kb/vpn-not-connecting.md"),
+        "---\ntitle: VPN will not connect from home\nclients: [all]\ntags: [vpn]\n---\nRestart the VPN client and sign in again.\n",
+    )
+    .unwrap();
     let path = dir.join("commandpost.toml");
     std::fs::write(&path, CONFIG.replace("{dir}", &dir.display().to_string())).unwrap();
     path
@@ -184,4 +191,27 @@ fn the_console_shows_the_nudge_and_the_breach_on_the_real_clock() {
         out.contains("⟫ globex status │ Globex status update #1"),
         "the draft was published:\n{out}"
     );
+}
+
+#[test]
+fn level_one_triage_from_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let out = console(
+        &config,
+        "/support acme\n\
+         /as ann\n\
+         /help my vpn will not connect\n\
+         /solved\n\
+         /as bob\n\
+         /help the coffee machine is possessed\n\
+         /as olga\n\
+         /take TKT-0002\n",
+    );
+    assert!(out.contains("1. VPN will not connect from home"), "{out}");
+    assert!(out.contains("(type /solved or /still-need-help)"), "{out}");
+    assert!(out.contains("Glad that helped; marked as solved."), "{out}");
+    assert!(out.contains("No article fits this one, so I have passed it to the on-call team as TKT-0002"), "{out}");
+    assert!(out.contains("#oncall │ 🎫 TKT-0002 · Acme Corp: @bob asked"), "{out}");
+    assert!(out.contains("⟫ acme support │ @bob @olga from the service desk has taken your request TKT-0002"), "{out}");
 }

@@ -10,42 +10,12 @@
 //! `cargo run --release -p commandpost --example slack_ack_bench -- --rate 200 --seconds 20`
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use commandpost::bench::load::{closed_loop, open_loop, LoadArgs, Probe};
 use commandpost::testing::app::spawn_app;
 use commandpost_chat_fakes::{sign_slack, FakeSlack};
-use tokio::sync::Mutex;
 
 const SECRET: &str = "bench-signing-secret";
-
-struct Args {
-    rate: u32,
-    seconds: u64,
-    concurrency: usize,
-    saturation_seconds: u64,
-}
-
-fn args() -> Args {
-    let mut args = Args {
-        rate: 200,
-        seconds: 20,
-        concurrency: 32,
-        saturation_seconds: 10,
-    };
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    for pair in raw.chunks(2) {
-        let value = pair.get(1).map(String::as_str).unwrap_or_default();
-        let number = || value.parse::<u64>().expect("a whole number");
-        match pair[0].as_str() {
-            "--rate" => args.rate = number() as u32,
-            "--seconds" => args.seconds = number(),
-            "--concurrency" => args.concurrency = number() as usize,
-            "--saturation-seconds" => args.saturation_seconds = number(),
-            other => panic!("unknown option {other}; see the top of this file"),
-        }
-    }
-    args
-}
 
 fn form(fields: &[(&str, &str)]) -> String {
     let mut serializer = form_urlencoded::Serializer::new(String::new());
@@ -53,29 +23,6 @@ fn form(fields: &[(&str, &str)]) -> String {
         serializer.append_pair(key, value);
     }
     serializer.finish()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn summary(label: &str, mut latencies: Vec<Duration>, failed: usize, elapsed: Duration) {
-    latencies.sort_unstable();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "{label}: {} ok, {failed} failed or dropped in {:.1}s = {:.0} req/s; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        latencies.len(),
-        elapsed.as_secs_f64(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        ms(percentile(&latencies, 50.0)),
-        ms(percentile(&latencies, 90.0)),
-        ms(percentile(&latencies, 99.0)),
-        ms(latencies.last().copied().unwrap_or_default()),
-    );
 }
 
 struct Target {
@@ -86,8 +33,12 @@ struct Target {
     signature: String,
 }
 
-impl Target {
-    async fn send(&self) -> bool {
+impl Probe for Target {
+    type Request = ();
+
+    fn prepare(&self) {}
+
+    async fn send(&self, _: ()) -> bool {
         let sent = self
             .http
             .post(&self.url)
@@ -108,7 +59,7 @@ impl Target {
 
 #[tokio::main]
 async fn main() {
-    let args = args();
+    let args = LoadArgs::from_command_line();
     let fake = FakeSlack::start().await;
     fake.add_channel("C0ONCALL", "oncall");
     fake.add_channel("C0ACMESTATUS", "acme-status");
@@ -166,72 +117,15 @@ async fn main() {
         timestamp,
     });
     for _ in 0..50 {
-        target.send().await;
+        target.send(()).await;
     }
 
-    // 1. Open loop at a fixed rate.
-    let total = args.rate as u64 * args.seconds;
-    let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate));
-    let start = Instant::now();
-    let mut tasks = Vec::with_capacity(total as usize);
-    for n in 0..total {
-        let scheduled = start + interval * n as u32;
-        tokio::time::sleep_until(scheduled.into()).await;
-        let target = target.clone();
-        tasks.push(tokio::spawn(async move {
-            let ok = target.send().await;
-            (ok, scheduled.elapsed())
-        }));
-    }
-    let mut latencies = Vec::with_capacity(tasks.len());
-    let mut failed = 0;
-    for task in tasks {
-        match task.await {
-            Ok((true, latency)) => latencies.push(latency),
-            _ => failed += 1,
-        }
-    }
-    summary(
-        &format!("open loop at {} req/s", args.rate),
-        latencies,
-        failed,
-        start.elapsed(),
+    println!(
+        "{}",
+        open_loop(target.clone(), args.rate, args.seconds).await
     );
-
-    // 2. Closed loop: as fast as `concurrency` clients can go.
-    let deadline = Instant::now() + Duration::from_secs(args.saturation_seconds);
-    let results = Arc::new(Mutex::new((Vec::new(), 0usize)));
-    let start = Instant::now();
-    let workers: Vec<_> = (0..args.concurrency)
-        .map(|_| {
-            let target = target.clone();
-            let results = results.clone();
-            tokio::spawn(async move {
-                let mut mine = Vec::new();
-                let mut failed = 0;
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    if target.send().await {
-                        mine.push(sent.elapsed());
-                    } else {
-                        failed += 1;
-                    }
-                }
-                let mut all = results.lock().await;
-                all.0.extend(mine);
-                all.1 += failed;
-            })
-        })
-        .collect();
-    for worker in workers {
-        let _ = worker.await;
-    }
-    let elapsed = start.elapsed();
-    let (latencies, failed) = std::mem::take(&mut *results.lock().await);
-    summary(
-        &format!("saturation with {} clients", args.concurrency),
-        latencies,
-        failed,
-        elapsed,
+    println!(
+        "{}",
+        closed_loop(target, args.concurrency, args.saturation_seconds).await
     );
 }

@@ -13,7 +13,11 @@ fn commandpost(args: &[&str], dir: &Path) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 const CONFIG: &str = r#"
@@ -44,9 +48,21 @@ fn check_passes_on_a_good_project_and_names_every_problem_otherwise() {
     let good = commandpost(&["check", "--config", "commandpost.toml"], dir.path());
     assert!(good.status.success(), "{}", text(&good));
 
-    std::fs::write(dir.path().join("templates/brief.hbs"), "line one\n{{#if severity}}\nnever closed\n").unwrap();
-    std::fs::write(dir.path().join("templates/status.hbs"), "{{no_such_field}}\n").unwrap();
-    std::fs::write(dir.path().join("kb/broken.md"), "---\ntitle: \nclients: [all]\n---\nBody\n").unwrap();
+    std::fs::write(
+        dir.path().join("templates/brief.hbs"),
+        "line one\n{{#if severity}}\nnever closed\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("templates/status.hbs"),
+        "{{no_such_field}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("kb/broken.md"),
+        "---\ntitle: \nclients: [all]\n---\nBody\n",
+    )
+    .unwrap();
     let bad = commandpost(&["check", "--config", "commandpost.toml"], dir.path());
     let out = text(&bad);
     assert!(!bad.status.success(), "{out}");
@@ -58,7 +74,11 @@ fn check_passes_on_a_good_project_and_names_every_problem_otherwise() {
 #[test]
 fn a_bad_key_is_named_and_the_process_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.toml"), "[policy]\nnudge_before = \"soon\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[policy]\nnudge_before = \"soon\"\n",
+    )
+    .unwrap();
     let out = commandpost(&["migrate", "--config", "bad.toml"], dir.path());
     assert!(!out.status.success());
     assert!(text(&out).contains("policy.nudge_before"), "{}", text(&out));
@@ -75,22 +95,50 @@ fn migrate_creates_the_database_and_a_corrupt_one_is_refused() {
     for side in ["commandpost.db-wal", "commandpost.db-shm"] {
         let _ = std::fs::remove_file(dir.path().join(side));
     }
-    std::fs::write(dir.path().join("commandpost.db"), b"not a database at all".repeat(200)).unwrap();
+    std::fs::write(
+        dir.path().join("commandpost.db"),
+        b"not a database at all".repeat(200),
+    )
+    .unwrap();
     let out = commandpost(&["migrate", "--config", "commandpost.toml"], dir.path());
     assert!(!out.status.success());
-    assert!(text(&out).contains("cannot open the database"), "{}", text(&out));
+    assert!(
+        text(&out).contains("cannot open the database"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn kb_search_prints_json_and_an_empty_array_when_nothing_fits() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
-    let out = commandpost(&["kb", "search", "my vpn will not connect", "--kb", "kb", "--json"], dir.path());
+    let out = commandpost(
+        &[
+            "kb",
+            "search",
+            "my vpn will not connect",
+            "--kb",
+            "kb",
+            "--json",
+        ],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hits[0]["slug"], "vpn");
     assert!(hits[0]["score"].as_f64().unwrap() > 0.0);
-    let out = commandpost(&["kb", "search", "quantum banana orchestra", "--kb", "kb", "--json"], dir.path());
+    let out = commandpost(
+        &[
+            "kb",
+            "search",
+            "quantum banana orchestra",
+            "--kb",
+            "kb",
+            "--json",
+        ],
+        dir.path(),
+    );
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hits, serde_json::json!([]));
 }

@@ -211,7 +211,20 @@ fn level_one_triage_from_the_console() {
     assert!(out.contains("1. VPN will not connect from home"), "{out}");
     assert!(out.contains("(type /solved or /still-need-help)"), "{out}");
     assert!(out.contains("Glad that helped; marked as solved."), "{out}");
-    assert!(out.contains("No article fits this one, so I have passed it to the on-call team as TKT-0002"), "{out}");
-    assert!(out.contains("#oncall │ 🎫 TKT-0002 · Acme Corp: @bob asked"), "{out}");
-    assert!(out.contains("⟫ acme support │ @bob @olga from the service desk has taken your request TKT-0002"), "{out}");
+    assert!(
+        out.contains(
+            "No article fits this one, so I have passed it to the on-call team as TKT-0002"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("#oncall │ 🎫 TKT-0002 · Acme Corp: @bob asked"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "⟫ acme support │ @bob @olga from the service desk has taken your request TKT-0002"
+        ),
+        "{out}"
+    );
 }

@@ -28,6 +28,9 @@ async fn metrics_are_prometheus_text() {
     let app = spawn_app(CONFIG, false, Vec::new()).await;
     let response = reqwest::get(app.url("/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
 }

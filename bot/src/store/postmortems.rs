@@ -167,7 +167,9 @@ enum Param {
 
 /// The filter as SQL conditions on `i` (incidents) and `p` (postmortems), numbered from `$1`.
 /// Only the conditions in use are written, so each combination gets its own (indexed) plan.
-fn conditions(filter: &ReviewFilter) -> (String, Vec<Param>) {
+/// For the rows, the state is compared as an expression (`p.state || ''`) so the planner walks
+/// incidents newest first and stops after a page, instead of sorting every postmortem in that state.
+fn conditions(filter: &ReviewFilter, for_rows: bool) -> (String, Vec<Param>) {
     let mut parts = Vec::new();
     let mut params = Vec::new();
     let mut add = |sql: &str, param: Param| {
@@ -185,7 +187,12 @@ fn conditions(filter: &ReviewFilter) -> (String, Vec<Param>) {
         add("i.declared_at < ?", Param::Int(millis(to)));
     }
     if let Some(state) = filter.state {
-        add("p.state = ?", Param::Text(state.as_str().to_owned()));
+        let sql = if for_rows {
+            "p.state || '' = ?"
+        } else {
+            "p.state = ?"
+        };
+        add(sql, Param::Text(state.as_str().to_owned()));
     }
     let sql = match parts.is_empty() {
         true => String::new(),
@@ -213,17 +220,22 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<ReviewPage, StoreError> {
-    let (condition, params) = conditions(filter);
-    // The join is needed to count only when filtering by review state.
-    let count_from = match filter.state {
-        Some(_) => "incidents i JOIN postmortems p ON p.incident_id = i.id",
-        None => "incidents i",
+    let (condition, params) = conditions(filter, false);
+    let only_state =
+        filter.client.is_none() && filter.severity.is_none() && filter.declared.is_none();
+    // The join is needed to count only when filtering by review state; by state alone, the
+    // postmortems' index answers.
+    let count_from = match (filter.state, only_state) {
+        (Some(_), true) => "postmortems p",
+        (Some(_), false) => "incidents i JOIN postmortems p ON p.incident_id = i.id",
+        (None, _) => "incidents i",
     };
     let count_sql = format!("SELECT COUNT(*) FROM {count_from} {condition}");
     let total: i64 = bind_all(sqlx::query(&count_sql), &params)
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
+    let (condition, params) = conditions(filter, true);
     let n = params.len();
     let rows_sql = format!(
         "SELECT i.state AS incident, p.state AS review FROM incidents i \

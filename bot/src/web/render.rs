@@ -45,21 +45,23 @@ impl Pages {
     }
 
     /// Renders a page; a failure is logged and answered with a plain 500.
-    pub fn render(&self, name: &str, data: &impl Serialize) -> Result<String, Response> {
+    pub fn render(&self, name: &str, data: &impl Serialize) -> Result<String, Box<Response>> {
         self.registry.render(name, data).map_err(|error| {
             tracing::error!(%error, page = name, "page template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the page could not be rendered\n",
+            Box::new(
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page could not be rendered\n",
+                )
+                    .into_response(),
             )
-                .into_response()
         })
     }
 
     pub fn html(&self, status: StatusCode, name: &str, data: &impl Serialize) -> Response {
         match self.render(name, data) {
             Ok(body) => (status, Html(body)).into_response(),
-            Err(response) => response,
+            Err(response) => *response,
         }
     }
 

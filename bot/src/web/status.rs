@@ -45,7 +45,7 @@ fn admit<'a>(
     client: &str,
     query: &TokenQuery,
     headers: &HeaderMap,
-) -> Result<&'a ClientConfig, Response> {
+) -> Result<&'a ClientConfig, Box<Response>> {
     let not_found = || {
         state.pages.message(
             StatusCode::NOT_FOUND,
@@ -61,11 +61,14 @@ fn admit<'a>(
         .iter()
         .find(|c| c.id.as_str() == client)
         .filter(|c| c.has_status_page())
-        .ok_or_else(not_found)?;
+        .ok_or_else(|| Box::new(not_found()))?;
     if client.public_status {
         return Ok(client);
     }
-    let expected = client.status_token.as_ref().ok_or_else(not_found)?;
+    let expected = client
+        .status_token
+        .as_ref()
+        .ok_or_else(|| Box::new(not_found()))?;
     match offered(query, headers) {
         None => {
             let mut response = state.pages.message(StatusCode::UNAUTHORIZED, "Token needed", "This status page needs the token your provider gave you: add ?token=… to the address.", None);
@@ -73,17 +76,17 @@ fn admit<'a>(
                 header::WWW_AUTHENTICATE,
                 "Bearer".parse().expect("a valid header"),
             );
-            Err(response)
+            Err(Box::new(response))
         }
         Some(token) if bool::from(token.as_bytes().ct_eq(expected.expose_secret().as_bytes())) => {
             Ok(client)
         }
-        Some(_) => Err(state.pages.message(
+        Some(_) => Err(Box::new(state.pages.message(
             StatusCode::FORBIDDEN,
             "Wrong token",
             "That token does not open this status page.",
             None,
-        )),
+        ))),
     }
 }
 
@@ -142,7 +145,7 @@ pub async fn page(
 ) -> Response {
     let client = match admit(&state, &client, &query, &headers) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let groups = match grouped(&state, client).await {
         Ok(groups) => groups,
@@ -194,7 +197,7 @@ pub async fn feed(
 ) -> Response {
     let client = match admit(&state, &client, &query, &headers) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let since = state.engine.clock().now() - Duration::days(DAYS);
     let posts = match state.engine.store().status_posts(&client.id, since).await {
@@ -226,6 +229,6 @@ pub async fn feed(
             body,
         )
             .into_response(),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }

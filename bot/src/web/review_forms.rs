@@ -121,18 +121,16 @@ pub async fn save(
         Ok(edited) => edited,
         Err(why) => return refuse(&state, &manager, &id, StatusCode::BAD_REQUEST, &why).await,
     };
-    match state
-        .engine
-        .store()
-        .save_postmortem(&edited, postmortem.version, None)
-        .await
-    {
-        Ok(()) => done(&id, "saved"),
-        Err(StoreError::Conflict(_)) => {
-            refuse(&state, &manager, &id, StatusCode::CONFLICT, STALE).await
-        }
-        Err(error) => store_error(error),
-    }
+    store_postmortem(
+        &state,
+        &manager,
+        &id,
+        &edited,
+        postmortem.version,
+        None,
+        "saved",
+    )
+    .await
 }
 
 /// `POST /incidents/{id}/transition`: submit, approve or reopen; noted in the comments.
@@ -175,15 +173,37 @@ pub async fn transition(
         ),
         at: now,
     };
+    store_postmortem(
+        &state,
+        &manager,
+        &id,
+        &next,
+        postmortem.version,
+        Some(&note),
+        requested,
+    )
+    .await
+}
+
+/// Writes the postmortem if nobody saved it meanwhile; a stale page gets 409 and its edits back.
+async fn store_postmortem(
+    state: &PagesState,
+    manager: &Manager,
+    id: &IncidentId,
+    postmortem: &Postmortem,
+    version: i64,
+    note: Option<&ReviewComment>,
+    what: &str,
+) -> Response {
     match state
         .engine
         .store()
-        .save_postmortem(&next, postmortem.version, Some(&note))
+        .save_postmortem(postmortem, version, note)
         .await
     {
-        Ok(()) => done(&id, requested),
+        Ok(()) => done(id, what),
         Err(StoreError::Conflict(_)) => {
-            refuse(&state, &manager, &id, StatusCode::CONFLICT, STALE).await
+            refuse(state, manager, id, StatusCode::CONFLICT, STALE).await
         }
         Err(error) => store_error(error),
     }

@@ -241,3 +241,37 @@ async fn a_slack_refusal_is_permanent_and_the_room_hears_why() {
     assert_eq!(harness.only_incident().await.updates_landed, 0);
     harness.assert_nothing_rejected();
 }
+
+#[tokio::test]
+async fn a_manager_gets_the_review_sign_in_link_by_direct_message() {
+    let harness = Harness::start().await;
+    let room = harness.declare(ALICE, "P1 acme Email is down").await;
+    let refused = harness.incident(ALICE, &room.id, "review").await;
+    assert_eq!(refused["response_type"], "ephemeral", "{refused}");
+    assert!(
+        harness
+            .fake
+            .channels()
+            .iter()
+            .all(|c| !c.id.starts_with('D')),
+        "no DM for a non-manager"
+    );
+
+    let answer = harness.incident("U0MANAGER", &room.id, "review").await;
+    assert_eq!(answer["response_type"], "ephemeral", "{answer}");
+    harness.app.settle().await;
+    let dm = harness
+        .fake
+        .channels()
+        .into_iter()
+        .find(|c| c.id.starts_with('D') && c.members.contains(&"U0MANAGER".to_owned()))
+        .expect("a direct-message channel with the manager");
+    let sent = texts(&harness, &dm.id);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("/signin/"),
+        "the DM carries the sign-in link: {}",
+        sent[0]
+    );
+    harness.assert_nothing_rejected();
+}

@@ -203,6 +203,7 @@ impl World {
                 Ok(answer)
             }
             "conversations.invite" => self.invite(p),
+            "conversations.open" => self.open_direct(p),
             "conversations.setTopic" => {
                 let id = self.channel_id(p)?;
                 let topic = str_param(p, "topic").unwrap_or_default();
@@ -232,6 +233,48 @@ impl World {
             // Methods outside the incident bot's set answer a bare success.
             _ => Ok(json!({})),
         }
+    }
+
+    /// `conversations.open` with one person: their direct-message channel with the bot,
+    /// created on first use (`D…` ids, as Slack gives them).
+    fn open_direct(&mut self, p: &Map<String, Value>) -> Answer {
+        let users = match p.get("users") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(Value::String(list)) => list.split(',').map(|u| u.trim().to_owned()).collect(),
+            _ => Vec::new(),
+        };
+        let [user] = users.as_slice() else {
+            return Err(if users.is_empty() {
+                "users_list_not_supplied"
+            } else {
+                "not_supported"
+            }
+            .into());
+        };
+        let name = format!("dm-{user}");
+        let id = match self.channels.values().find(|c| c.name == name) {
+            Some(existing) => existing.id.clone(),
+            None => {
+                let id = self.new_id("D");
+                let channel = Channel {
+                    id: id.clone(),
+                    name,
+                    created: epoch_secs(),
+                    creator: BOT_USER_ID.to_string(),
+                    is_private: true,
+                    topic: String::new(),
+                    members: vec![BOT_USER_ID.to_string(), user.clone()],
+                    pins: Vec::new(),
+                };
+                self.channels.insert(id.clone(), channel);
+                id
+            }
+        };
+        Ok(json!({ "channel": { "id": id, "is_im": true, "user": user } }))
     }
 
     fn create_channel(&mut self, p: &Map<String, Value>) -> Answer {

@@ -400,3 +400,29 @@ async fn commands_are_registered_at_start_and_not_again_when_unchanged() {
     assert_eq!(printed, commandpost::chat::discord::command_definitions());
     h.assert_no_rejected_calls();
 }
+
+#[tokio::test]
+async fn a_manager_gets_the_review_sign_in_link_by_direct_message() {
+    let h = Harness::start("", false).await;
+    let room = h.declare().await;
+    let refused = h.incident(ALICE, &room.id, "review", json!([])).await;
+    assert_eq!(refused["data"]["flags"], 64, "{refused}");
+
+    let answer = h.incident(MANAGER, &room.id, "review", json!([])).await;
+    assert_eq!(answer["data"]["flags"], 64, "{answer}");
+    h.app.settle().await;
+    let dm = h
+        .fake
+        .channels()
+        .into_iter()
+        .find(|c| c.recipient.as_deref() == Some(MANAGER))
+        .expect("a direct-message channel with the manager");
+    let sent = h.texts_in(&dm.id);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].contains("/signin/"),
+        "the DM carries the sign-in link: {}",
+        sent[0]
+    );
+    h.assert_no_rejected_calls();
+}

@@ -1,7 +1,8 @@
 //! Tunes ranking and confidence parameters on the TRAINING split of the bundled
 //! evaluation set only; test questions are filtered out before anything is measured.
 //!
-//! `cargo run -p commandpost-knowledge --example tune [-- --misses]`
+//! `cargo run -p commandpost-knowledge --example tune [-- --misses] [--questions FILE]`
+//! (other modes: `--wrong`, `--features`, `--ranking`, `--typo-credit`)
 
 use std::path::Path;
 
@@ -15,7 +16,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for problem in &problems {
         eprintln!("{problem}");
     }
-    let train: Vec<EvalQuestion> = load_questions(&eval.join("questions.toml"))?
+    // `--questions FILE` tunes on another question file (still only its train split).
+    let args: Vec<String> = std::env::args().collect();
+    let questions = args
+        .iter()
+        .position(|a| a == "--questions")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| eval.join("questions.toml"), std::path::PathBuf::from);
+    let train: Vec<EvalQuestion> = load_questions(&questions)?
         .into_iter()
         .filter(|q| q.split == Split::Train)
         .collect();
@@ -60,20 +68,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--features") {
         for q in &train {
             let e = kb.explain(&q.client, &q.question);
-            let (frac, matched, top) =
-                e.candidates.first().map_or((0.0, 0.0, String::new()), |c| {
-                    (c.coverage, c.matched_weight, c.slug.clone())
+            let (frac, matched, head, top) = e
+                .candidates
+                .first()
+                .map_or((0.0, 0.0, 0.0, String::new()), |c| {
+                    (c.coverage, c.matched_weight, c.head_weight, c.slug.clone())
                 });
             let kind = if q.expected.is_empty() {
                 "NEG"
             } else if q.expected.contains(&top) {
                 "POS"
+            } else if e
+                .candidates
+                .iter()
+                .take(3)
+                .any(|c| q.expected.contains(&c.slug))
+            {
+                "TOP3"
             } else {
                 "WRONG"
             };
             let total: f32 = e.concepts.iter().map(|c| c.weight).sum();
+            let ratio = match e.candidates.as_slice() {
+                [first, second, ..] if second.score > 0.0 => first.score / second.score,
+                [_] => 99.0,
+                _ => 0.0,
+            };
             println!(
-                "{kind}\t{frac:.2}\t{matched:.2}\t{total:.2}\t{}\t{}",
+                "{kind}\t{frac:.2}\t{matched:.2}\t{head:.2}\t{total:.2}\t{}\t{ratio:.2}\t{}",
                 e.concepts.len(),
                 q.question
             );
@@ -81,25 +103,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
+    if std::env::args().any(|a| a == "--typo-credit") {
+        for typo_credit in [0.5, 0.7, 0.85, 1.0] {
+            kb = kb.with_params(SearchParams {
+                typo_credit,
+                ..base.clone()
+            });
+            let r = evaluate(&kb, &train).train;
+            println!(
+                "typo_credit {typo_credit}: top1 {:.3} top3 {:.3} esc {:.3}",
+                r.top1_rate(),
+                r.top3_rate(),
+                r.escalation_rate()
+            );
+        }
+        return Ok(());
+    }
+
     if std::env::args().any(|a| a == "--ranking") {
-        for title_boost in [2.0, 3.0, 4.0] {
-            for synonym_weight in [0.4, 0.6, 0.8] {
-                for coverage_weight in [0.5, 1.0, 2.0] {
-                    for tags_boost in [1.0, 2.0, 3.0] {
+        // Ranking alone: the confidence gate is opened so that every question is answered.
+        for title_boost in [2.0, 3.0] {
+            for synonym_weight in [0.6, 0.8] {
+                for coverage_weight in [1.0, 2.0, 3.0] {
+                    {
                         let params = SearchParams {
                             title_boost,
                             synonym_weight,
                             coverage_weight,
-                            tags_boost,
+                            min_coverage: 0.0,
+                            min_matched_weight: 0.0,
+                            min_head_weight: 0.0,
+                            min_secondary_coverage: 0.0,
                             ..base.clone()
                         };
                         kb = kb.with_params(params);
                         let r = evaluate(&kb, &train).train;
                         println!(
-                            "title {title_boost} tags {tags_boost} syn {synonym_weight} cov {coverage_weight}: top1 {:.3} top3 {:.3} esc {:.3}",
+                            "title {title_boost} syn {synonym_weight} cov {coverage_weight}: top1 {:.3} top3 {:.3}",
                             r.top1_rate(),
                             r.top3_rate(),
-                            r.escalation_rate()
                         );
                     }
                 }
@@ -110,33 +152,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut best: Option<(f64, SearchParams)> = None;
     let mut all: Vec<(f64, SearchParams)> = Vec::new();
-    for min_coverage in [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7] {
-        for min_matched_weight in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0] {
-            for unknown_weight in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] {
-                let params = SearchParams {
-                    min_coverage,
-                    min_matched_weight,
-                    unknown_weight,
-                    ..base.clone()
-                };
-                kb = kb.with_params(params.clone());
-                let r = evaluate(&kb, &train).train;
-                // Missing an answer sends a question to a person (costly but safe);
-                // a wrong answer to an unanswerable question wastes the user's time.
-                let objective = r.top3_rate() + r.escalation_rate();
-                all.push((objective, params.clone()));
-                if best.as_ref().is_none_or(|(b, _)| objective > *b + 1e-9) {
-                    best = Some((objective, params));
+    for min_coverage in [0.4, 0.45, 0.5, 0.55, 0.6] {
+        for coverage_total_cap in [1.6, 2.0, 2.4, 2.8, 3.2, f32::INFINITY] {
+            for min_head_weight in [0.0, 0.2, 0.3, 0.4, 0.5] {
+                for unknown_weight in [0.5, 0.7, 0.9] {
+                    let params = SearchParams {
+                        min_coverage,
+                        coverage_total_cap,
+                        min_head_weight,
+                        unknown_weight,
+                        ..base.clone()
+                    };
+                    kb = kb.with_params(params.clone());
+                    let r = evaluate(&kb, &train).train;
+                    // Missing an answer sends a question to a person (costly but safe);
+                    // a wrong answer to an unanswerable question wastes the user's time.
+                    let objective = r.top3_rate() + r.escalation_rate();
+                    all.push((objective, params.clone()));
+                    if best.as_ref().is_none_or(|(b, _)| objective > *b + 1e-9) {
+                        best = Some((objective, params));
+                    }
                 }
             }
         }
     }
     if let Some((top, _)) = &best {
-        println!("parameter sets reaching the best objective (min_coverage, min_matched_weight, unknown_weight):");
-        for (objective, p) in all.iter().filter(|(o, _)| *o >= top - 1e-9) {
+        println!("parameter sets within 0.02 of the best objective (min_coverage, coverage_total_cap, min_head_weight, unknown_weight):");
+        for (objective, p) in all.iter().filter(|(o, _)| *o >= top - 0.02) {
             println!(
-                "  {objective:.3}: {} {} {}",
-                p.min_coverage, p.min_matched_weight, p.unknown_weight
+                "  {objective:.3}: {} {} {} {}",
+                p.min_coverage, p.coverage_total_cap, p.min_head_weight, p.unknown_weight
             );
         }
     }

@@ -32,6 +32,8 @@ pub struct ExplainedCandidate {
     pub coverage: f32,
     /// Sum of the weights of the concepts it covers.
     pub matched_weight: f32,
+    /// Sum of the weights of the concepts it covers in its title or tags.
+    pub head_weight: f32,
 }
 
 /// How a question was read and ranked, before and after the confidence check.
@@ -78,6 +80,7 @@ impl KnowledgeBase {
                     bm25: r.bm25,
                     coverage: r.coverage.fraction,
                     matched_weight: r.coverage.matched_weight,
+                    head_weight: r.coverage.head_weight,
                 })
                 .collect(),
             confident,
@@ -104,8 +107,8 @@ impl fmt::Display for Explanation {
         for c in &self.candidates {
             writeln!(
                 f,
-                "  {:<32} score {:>7.2} bm25 {:>7.2} coverage {:.2} matched {:.2}",
-                c.slug, c.score, c.bm25, c.coverage, c.matched_weight
+                "  {:<32} score {:>7.2} bm25 {:>7.2} coverage {:.2} matched {:.2} head {:.2}",
+                c.slug, c.score, c.bm25, c.coverage, c.matched_weight, c.head_weight
             )?;
         }
         writeln!(f, "  confident: {}", self.confident)

@@ -128,9 +128,9 @@ impl KnowledgeBase {
             }
             doc.add_text(fields.body, &body);
             writer.add_document(doc)?;
-            let mut texts: Vec<&str> = vec![&title, &body];
-            texts.extend(tags.iter().map(String::as_str));
-            vocab.add(&texts);
+            let mut head: Vec<&str> = vec![&title];
+            head.extend(tags.iter().map(String::as_str));
+            vocab.add(&head, &[&body]);
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
@@ -217,7 +217,7 @@ impl KnowledgeBase {
         ranked
             .into_iter()
             .enumerate()
-            .filter(|(i, r)| *i == 0 || r.coverage.fraction >= params.min_secondary_coverage)
+            .filter(|(i, r)| *i == 0 || params.is_relevant(&r.coverage))
             .take(limit)
             .map(|(_, r)| Hit {
                 slug: r.article.slug.clone(),

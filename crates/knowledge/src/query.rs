@@ -41,7 +41,7 @@ pub(crate) fn plan(
     vocab: &Vocabulary,
     params: &SearchParams,
 ) -> Vec<Concept> {
-    let words = text::words(surface, question);
+    let words = join_split_words(text::words(surface, question), synonyms, vocab);
     let mut concepts: Vec<Concept> = Vec::new();
     let mut at = 0;
     while at < words.len() {
@@ -76,6 +76,34 @@ pub(crate) fn plan(
     concepts
 }
 
+/// Shortest word that two question words are joined into.
+const MIN_JOINED_LEN: usize = 5;
+
+/// Joins two neighbouring words that the knowledge base writes as one ("global protect"
+/// → "globalprotect", "pass word" → "password"), unless either is a stop word ("my
+/// account" is not "myaccount") or they start a synonym phrase.
+fn join_split_words(words: Vec<String>, synonyms: &Synonyms, vocab: &Vocabulary) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut at = 0;
+    while at < words.len() {
+        if at + 1 < words.len()
+            && !text::is_stop_word(&words[at])
+            && !text::is_stop_word(&words[at + 1])
+            && synonyms.match_at(&words, at).is_none_or(|m| m.len <= 1)
+        {
+            let joined = format!("{}{}", words[at], words[at + 1]);
+            if joined.chars().count() >= MIN_JOINED_LEN && vocab.has_surface(&joined) {
+                out.push(joined);
+                at += 2;
+                continue;
+            }
+        }
+        out.push(words[at].clone());
+        at += 1;
+    }
+    out
+}
+
 /// For a word no article contains: knowledge-base words and synonym phrases within one edit.
 fn add_typo_corrections(
     concept: &mut Concept,
@@ -91,7 +119,17 @@ fn add_typo_corrections(
     {
         return;
     }
-    for id in vocab.near_stems(word) {
+    let mut near = vocab.near_stems(word);
+    if let Some(typed) = concept.variants[0].stems.first() {
+        if typed.chars().count() + 1 >= MIN_FUZZY_LEN {
+            for id in vocab.near_stems_of_stem(typed) {
+                if !near.contains(&id) {
+                    near.push(id);
+                }
+            }
+        }
+    }
+    for id in near {
         let stem = vocab.stem(id).to_string();
         push_unique(
             concept,

@@ -25,8 +25,14 @@ pub(crate) struct Vocabulary {
     surface_words: Vec<String>,
     /// Deletion neighbourhood entry → indices into `surface_words`.
     deletions: HashMap<String, Vec<u32>>,
+    /// Deletion neighbourhood entry → ids of stems of at least [`MIN_FUZZY_LEN`] - 1
+    /// characters, so that a typo in a form the articles never use ("recieving") can
+    /// still be corrected through its stem ("reciev" → "receiv").
+    stem_deletions: HashMap<String, Vec<u32>>,
     /// Sorted, de-duplicated stem ids of each article, by article ordinal.
     doc_terms: Vec<Vec<u32>>,
+    /// Sorted, de-duplicated stem ids of each article's title and tags.
+    head_terms: Vec<Vec<u32>>,
 }
 
 impl Vocabulary {
@@ -70,6 +76,13 @@ impl Vocabulary {
             .is_some_and(|terms| terms.binary_search(&id).is_ok())
     }
 
+    /// Whether article `ord` contains the term in its title or tags.
+    pub(crate) fn head_has(&self, ord: usize, id: u32) -> bool {
+        self.head_terms
+            .get(ord)
+            .is_some_and(|terms| terms.binary_search(&id).is_ok())
+    }
+
     /// Stem ids of knowledge-base words within one edit of `word` (itself excluded).
     pub(crate) fn near_stems(&self, word: &str) -> Vec<u32> {
         let mut out = Vec::new();
@@ -81,6 +94,23 @@ impl Vocabulary {
                     if !out.contains(&id) {
                         out.push(id);
                     }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Vocabulary {
+    /// Ids of knowledge-base stems within one edit of `stem` (itself excluded).
+    pub(crate) fn near_stems_of_stem(&self, stem: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        for key in text::deletion_neighbourhood(stem) {
+            for &id in self.stem_deletions.get(&key).into_iter().flatten() {
+                let candidate = &self.stems[id as usize];
+                if candidate != stem && text::within_one_edit(candidate, stem) && !out.contains(&id)
+                {
+                    out.push(id);
                 }
             }
         }
@@ -104,8 +134,24 @@ impl VocabularyBuilder {
         }
     }
 
-    /// Adds the next article (ordinals are given in order) from its normalised text.
-    pub(crate) fn add(&mut self, texts: &[&str]) {
+    /// Adds the next article (ordinals are given in order) from its normalised text:
+    /// `head` is the title and tags, `rest` the body.
+    pub(crate) fn add(&mut self, head: &[&str], rest: &[&str]) {
+        let mut head_ids = self.term_ids(head);
+        head_ids.sort_unstable();
+        head_ids.dedup();
+        let mut ids = self.term_ids(rest);
+        ids.extend_from_slice(&head_ids);
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in &ids {
+            self.vocab.df[id as usize] += 1;
+        }
+        self.vocab.doc_terms.push(ids);
+        self.vocab.head_terms.push(head_ids);
+    }
+
+    fn term_ids(&mut self, texts: &[&str]) -> Vec<u32> {
         let mut ids = Vec::new();
         for text in texts {
             for word in text::tokens(&mut self.surface_analyzer, text) {
@@ -116,12 +162,7 @@ impl VocabularyBuilder {
                 ids.push(id);
             }
         }
-        ids.sort_unstable();
-        ids.dedup();
-        for &id in &ids {
-            self.vocab.df[id as usize] += 1;
-        }
-        self.vocab.doc_terms.push(ids);
+        ids
     }
 
     fn intern_surface(&mut self, word: String) -> u32 {
@@ -129,11 +170,21 @@ impl VocabularyBuilder {
             .pop()
             .unwrap_or_else(|| word.clone());
         let vocab = &mut self.vocab;
-        let id = *vocab.stem_ids.entry(stem.clone()).or_insert_with(|| {
-            vocab.stems.push(stem);
-            vocab.df.push(0);
-            (vocab.stems.len() - 1) as u32
-        });
+        let id = match vocab.stem_ids.get(&stem) {
+            Some(&id) => id,
+            None => {
+                let id = vocab.stems.len() as u32;
+                if stem.chars().count() + 1 >= MIN_FUZZY_LEN {
+                    for key in text::deletion_neighbourhood(&stem) {
+                        vocab.stem_deletions.entry(key).or_default().push(id);
+                    }
+                }
+                vocab.stem_ids.insert(stem.clone(), id);
+                vocab.stems.push(stem);
+                vocab.df.push(0);
+                id
+            }
+        };
         if word.chars().count() + 1 >= MIN_FUZZY_LEN {
             let index = vocab.surface_words.len() as u32;
             for key in text::deletion_neighbourhood(&word) {

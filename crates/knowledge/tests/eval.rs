@@ -52,9 +52,9 @@ const TARGET_TOP3: f64 = 0.9;
 const TARGET_ESCALATION: f64 = 0.8;
 
 /// Regression floor for top-3 on the test split: the figure measured when the
-/// parameters were tuned on the training split (0.852). It is below the 0.9 target;
-/// see `search_quality_meets_the_top3_target`.
-const FLOOR_TOP3: f64 = 0.85;
+/// parameters were last tuned on the training split (0.870). It is below the 0.9
+/// target; see `search_quality_meets_the_top3_target`.
+const FLOOR_TOP3: f64 = 0.87;
 
 #[test]
 fn no_leaks_and_no_regression_on_the_test_split() {
@@ -76,11 +76,11 @@ fn no_leaks_and_no_regression_on_the_test_split() {
     );
 }
 
-/// The top-3 target is not reached yet on the held-out split (0.852 of 0.9); ignored
+/// The top-3 target is not reached yet on the held-out split (0.870 of 0.9); ignored
 /// so the suite stays green, and kept to show the gap:
 /// `cargo test -p commandpost-knowledge --test eval -- --ignored`.
 #[test]
-#[ignore = "top-3 target on the test split not reached yet (0.852 of 0.9)"]
+#[ignore = "top-3 target on the test split not reached yet (0.870 of 0.9)"]
 fn search_quality_meets_the_top3_target() {
     let (kb, questions) = load();
     let test = evaluate(&kb, &questions).test;

@@ -184,6 +184,25 @@ pub struct OutgoingMessage {
     pub room_name: Option<String>,
 }
 
+impl OutgoingMessage {
+    /// A plain message: no buttons, invitations, client update or room to open.
+    pub fn new(
+        kind: MessageKind,
+        incident_id: Option<IncidentId>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind,
+            incident_id,
+            text: text.into(),
+            actions: Vec::new(),
+            invite: Vec::new(),
+            update: None,
+            room_name: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub destination: Destination,

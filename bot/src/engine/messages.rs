@@ -10,15 +10,7 @@ use crate::views::{format_time, IncidentView, WithExtras};
 pub(super) type Deliveries = Vec<(Option<u32>, Delivery)>;
 
 fn message(kind: MessageKind, incident: &Incident, text: String) -> OutgoingMessage {
-    OutgoingMessage {
-        kind,
-        incident_id: Some(incident.id.clone()),
-        text,
-        actions: Vec::new(),
-        invite: Vec::new(),
-        update: None,
-        room_name: None,
-    }
+    OutgoingMessage::new(kind, Some(incident.id.clone()), text)
 }
 
 impl Engine {

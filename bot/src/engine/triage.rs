@@ -16,13 +16,8 @@ const EXCERPT_CHARS: usize = 160;
 
 pub(super) fn triage_message(text: String, actions: Vec<Action>) -> OutgoingMessage {
     OutgoingMessage {
-        kind: MessageKind::Triage,
-        incident_id: None,
-        text,
         actions,
-        invite: Vec::new(),
-        update: None,
-        room_name: None,
+        ..OutgoingMessage::new(MessageKind::Triage, None, text)
     }
 }
 

@@ -20,15 +20,7 @@ fn alice() -> Actor {
 }
 
 fn message(id: &IncidentId, text: &str) -> OutgoingMessage {
-    OutgoingMessage {
-        kind: MessageKind::Notice,
-        incident_id: Some(id.clone()),
-        text: text.into(),
-        actions: vec![],
-        invite: vec![],
-        update: None,
-        room_name: None,
-    }
+    OutgoingMessage::new(MessageKind::Notice, Some(id.clone()), text)
 }
 
 fn room(platform: &str) -> Destination {

@@ -16,12 +16,6 @@ use serde_json::{json, Value};
 const GLOBEX_SUPPORT: &str = "1300000000000000015";
 const DAVE: &str = "1500000000000000004";
 
-const ARTICLES: &[(&str, &str)] = &[
-    ("outlook-not-opening", "---\ntitle: Outlook will not open\nclients: [all]\ntags: [outlook, email]\n---\nIf Outlook hangs on loading profile, start it in safe mode with outlook.exe /safe.\n"),
-    ("vpn-not-connecting", "---\ntitle: VPN will not connect from home\nclients: [all]\ntags: [vpn, remote]\n---\nRestart the VPN client, check your internet connection and sign in again.\n"),
-    ("acme-citrix-gateway", "---\ntitle: Acme Citrix gateway login\nclients: [acme]\ntags: [citrix, gateway]\n---\nOpen the Acme Citrix gateway, sign in with your Acme account and approve the push.\n"),
-];
-
 struct Triage {
     h: Harness,
     _kb: tempfile::TempDir,
@@ -29,9 +23,7 @@ struct Triage {
 
 async fn start(gateway: bool) -> Triage {
     let kb = tempfile::tempdir().unwrap();
-    for (slug, text) in ARTICLES {
-        std::fs::write(kb.path().join(format!("{slug}.md")), text).unwrap();
-    }
+    commandpost::testing::kb::write_sample_kb(kb.path());
     let fake = FakeDiscord::start().await;
     for (id, name) in [
         (ONCALL, "oncall"),

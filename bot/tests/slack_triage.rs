@@ -12,13 +12,6 @@ use slack_support::*;
 const GLOBEX_SUPPORT: &str = "C0GLOBEXSUPPORT";
 const DAVE: &str = "U0DAVE";
 
-const ARTICLES: &[(&str, &str)] = &[
-    ("outlook-not-opening", "---\ntitle: Outlook will not open\nclients: [all]\ntags: [outlook, email]\n---\nIf Outlook hangs on loading profile, start it in safe mode with outlook.exe /safe.\n"),
-    ("vpn-not-connecting", "---\ntitle: VPN will not connect from home\nclients: [all]\ntags: [vpn, remote]\n---\nRestart the VPN client, check your internet connection and sign in again.\n"),
-    ("acme-citrix-gateway", "---\ntitle: Acme Citrix gateway login\nclients: [acme]\ntags: [citrix, gateway]\n---\nOpen the Acme Citrix gateway, sign in with your Acme account and approve the push.\n"),
-    ("globex-sap-portal", "---\ntitle: Globex SAP portal password\nclients: [globex]\ntags: [sap, portal, password]\n---\nReset the SAP portal password from the Globex self-service page.\n"),
-];
-
 struct Triage {
     h: Harness,
     _kb: tempfile::TempDir,
@@ -26,9 +19,7 @@ struct Triage {
 
 async fn start(socket_mode: bool) -> Triage {
     let kb = tempfile::tempdir().unwrap();
-    for (slug, text) in ARTICLES {
-        std::fs::write(kb.path().join(format!("{slug}.md")), text).unwrap();
-    }
+    commandpost::testing::kb::write_sample_kb(kb.path());
     let fake = fake().await;
     fake.add_channel(GLOBEX_SUPPORT, "globex-support");
     let app_token = if socket_mode {

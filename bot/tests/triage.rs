@@ -17,21 +17,6 @@ use commandpost::startup::App;
 use commandpost::store::{Store, SupportOutcome};
 use commandpost::testing::recording::RecordingPlatform;
 
-const ARTICLES: &[(&str, &str)] = &[
-    (
-        "outlook-not-opening",
-        "---\ntitle: Outlook will not open\nclients: [all]\ntags: [outlook, email]\n---\nIf Outlook hangs on loading profile, start it in safe mode with outlook.exe /safe and repair the profile.\n",
-    ),
-    (
-        "vpn-not-connecting",
-        "---\ntitle: VPN will not connect from home\nclients: [all]\ntags: [vpn, remote]\n---\nRestart the VPN client, check your internet connection and sign in again with MFA.\n",
-    ),
-    (
-        "acme-citrix-gateway",
-        "---\ntitle: Acme Citrix gateway login\nclients: [acme]\ntags: [citrix, gateway, remote desktop]\n---\nOpen the Acme Citrix gateway at the portal, sign in with your Acme account and approve the push.\n",
-    ),
-];
-
 struct World {
     app: App,
     chat: Arc<RecordingPlatform>,
@@ -42,11 +27,7 @@ struct World {
 impl World {
     async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let kb = dir.path().join("kb");
-        std::fs::create_dir_all(&kb).unwrap();
-        for (slug, text) in ARTICLES {
-            std::fs::write(kb.join(format!("{slug}.md")), text).unwrap();
-        }
+        commandpost::testing::kb::write_sample_kb(&dir.path().join("kb"));
         let text = format!(
             r#"
 database_url = "sqlite://{dir}/test.db"

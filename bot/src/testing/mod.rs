@@ -1,6 +1,7 @@
 //! Support for tests of this crate and of its users: throwaway databases.
 
 pub mod app;
+pub mod kb;
 pub mod postgres;
 pub mod recording;
 pub mod webhook;

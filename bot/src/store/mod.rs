@@ -189,6 +189,31 @@ pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
     SqlStore::connect(url).await
 }
 
+/// Runs each named store test against SQLite and against a throwaway PostgreSQL cluster.
+#[cfg(test)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = crate::testing::sqlite_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = crate::testing::postgres_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+    };
+}
+
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]

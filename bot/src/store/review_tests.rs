@@ -279,29 +279,6 @@ async fn sign_in_links_work_once_and_expire(store: &dyn Store) {
     assert!(store.session("s1", later).await.unwrap().is_none());
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _dir) = crate::testing::sqlite_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = crate::testing::postgres_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     resolving_writes_a_draft_that_saves_with_locking,
     the_review_list_filters_and_pages,

@@ -368,29 +368,6 @@ async fn overdue_and_next_timer(store: &dyn Store) {
     );
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _dir) = crate::testing::sqlite_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = crate::testing::postgres_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     ids_are_sequential_per_year,
     a_conflicting_change_writes_nothing,

@@ -69,12 +69,14 @@ impl LoadReport {
         }
     }
 
-    pub fn percentile(&self, p: f64) -> Duration {
-        if self.latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
-        self.latencies[rank.clamp(1, self.latencies.len()) - 1]
+    /// The latency below which `fraction` of the acknowledged requests fall.
+    pub fn percentile(&self, fraction: f64) -> Duration {
+        let millis: Vec<f64> = self
+            .latencies
+            .iter()
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        Duration::from_secs_f64(super::percentile(&millis, fraction) / 1000.0)
     }
 }
 
@@ -89,9 +91,9 @@ impl fmt::Display for LoadReport {
             self.failed,
             self.elapsed.as_secs_f64(),
             self.latencies.len() as f64 / self.elapsed.as_secs_f64(),
-            ms(self.percentile(50.0)),
-            ms(self.percentile(90.0)),
-            ms(self.percentile(99.0)),
+            ms(self.percentile(0.5)),
+            ms(self.percentile(0.9)),
+            ms(self.percentile(0.99)),
             ms(self.latencies.last().copied().unwrap_or_default()),
         )
     }

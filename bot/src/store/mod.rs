@@ -184,11 +184,6 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
     ) -> Result<Vec<StatusPost>, StoreError>;
 }
 
-/// Opens the store a database URL names.
-pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
-    SqlStore::connect(url).await
-}
-
 /// Runs each named store test against SQLite and against a throwaway PostgreSQL cluster.
 #[cfg(test)]
 macro_rules! on_both_backends {

@@ -15,7 +15,7 @@ use commandpost::bench::load::{closed_loop, open_loop, LoadArgs, Probe};
 use commandpost::testing::app::spawn_app;
 use commandpost_chat_fakes::{sign_slack, FakeSlack};
 
-const SECRET: &str = "bench-signing-secret";
+const SECRET: &str = "bench-signing-secret-0123456789abcdef";
 
 fn form(fields: &[(&str, &str)]) -> String {
     let mut serializer = form_urlencoded::Serializer::new(String::new());

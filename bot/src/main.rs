@@ -248,6 +248,9 @@ fn check_config(path: &Path) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    for warning in config.warnings() {
+        println!("{}: warning: {warning}", path.display());
+    }
     let mut problems = check::problems(&config, &config.templates_dir);
     problems.extend(commandpost::kb::cli::problems(&config.kb_dir));
     for problem in &problems {
@@ -320,6 +323,7 @@ async fn run_console(path: Option<&Path>) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let listen = config.http.listen;
+    let metrics_listen = config.http.metrics_listen;
     let console_output = config.console_enabled().then(|| {
         Arc::new(ConsoleOutput::stdout(
             config.timezone,
@@ -329,9 +333,16 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = App::build(config, Arc::new(SystemClock), console_output, Vec::new()).await?;
     let listener = startup::bind(listen).await?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
+    let metrics_listener = startup::bind(metrics_listen).await?;
+    tracing::info!(addr = %metrics_listener.local_addr()?, "metrics listening");
     let (stop, stopped) = watch::channel(false);
     let workers = app.spawn_workers(stopped.clone());
     let connections = app.spawn_connections(stopped.clone());
+    let metrics_web = tokio::spawn(startup::serve_http(
+        metrics_listener,
+        app.metrics_router(),
+        stopped.clone(),
+    ));
     let web = tokio::spawn(startup::serve_http(listener, app.router(), stopped));
     startup::shutdown_signal().await;
     tracing::info!("shutting down: finishing work in flight");
@@ -341,6 +352,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         let _ = connection.await;
     }
     web.await??;
+    metrics_web.await??;
     app.store.close().await;
     Ok(ExitCode::SUCCESS)
 }

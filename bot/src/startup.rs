@@ -84,6 +84,9 @@ impl App {
         console_output: Option<Arc<ConsoleOutput>>,
         extra_platforms: Vec<Arc<dyn ChatPlatform>>,
     ) -> Result<App, StartupError> {
+        for warning in config.warnings() {
+            tracing::warn!(key = %warning.key, "{}", warning.message);
+        }
         let store = open_store(&config).await?;
         let templates = Arc::new(Templates::load(Some(&config.templates_dir))?);
         let mut platforms = crate::chat::outbound_platforms(&config)?;
@@ -121,7 +124,7 @@ impl App {
         let wake = engine.outbox_ready();
         tokio::spawn(async move {
             loop {
-                let pause = engine.work_once().await;
+                let pause = supervised_pass(&engine).await;
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     _ = wake.notified() => {}
@@ -135,9 +138,14 @@ impl App {
         })
     }
 
-    /// Every HTTP endpoint: health, metrics, and each enabled platform's inbound routes.
+    /// The public HTTP endpoints: health, pages, and each enabled platform's inbound routes.
     pub fn router(&self) -> axum::Router {
         web::router(self.web_state()).merge(crate::chat::inbound_routes(&self.engine))
+    }
+
+    /// The private endpoints for `http.metrics_listen`: `/metrics` and `/healthz`.
+    pub fn metrics_router(&self) -> axum::Router {
+        web::metrics_router(self.web_state())
     }
 
     /// Socket Mode, the Discord gateway: whatever connections the enabled platforms keep open.
@@ -153,6 +161,26 @@ impl App {
             store: self.store.clone() as Arc<dyn Store>,
             metrics: crate::telemetry::metrics(),
             engine: self.engine.clone(),
+        }
+    }
+}
+
+/// One worker pass in its own task, so a panic (a bug, a destination's absurd answer) is
+/// logged and counted and the loop goes on, instead of silently ending every delivery.
+async fn supervised_pass(engine: &Arc<Engine>) -> std::time::Duration {
+    let pass = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.work_once().await }
+    });
+    match pass.await {
+        Ok(pause) => {
+            engine.heartbeat().beat();
+            pause
+        }
+        Err(error) => {
+            metrics::counter!("commandpost_worker_panics_total").increment(1);
+            tracing::error!(%error, "a worker pass panicked; the worker goes on");
+            crate::engine::TICK
         }
     }
 }

@@ -77,6 +77,7 @@ impl World {
             room: room.map(str::to_owned),
             command: commands::parse(line).map_err(|e| e.to_string())?,
             resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
+            responder: true,
         };
         self.app
             .engine

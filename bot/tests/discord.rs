@@ -188,7 +188,7 @@ async fn assign_and_status_work_in_the_room_and_mistakes_are_private() {
         )
         .await;
     assert!(
-        Harness::reply_text(&unknown).contains("`initech` is not a client"),
+        Harness::reply_text(&unknown).contains("no client `initech` is configured"),
         "{unknown}"
     );
     assert_eq!(unknown["data"]["flags"], 64);

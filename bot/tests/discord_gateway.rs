@@ -21,7 +21,7 @@ fn message(id: &str, channel: &str, author: &str, bot: bool, content: &str) -> V
 async fn support_messages_seen(h: &Harness) -> f64 {
     let metrics = h
         .http
-        .get(h.app.url("/metrics"))
+        .get(h.app.metrics_url("/metrics"))
         .send()
         .await
         .unwrap()

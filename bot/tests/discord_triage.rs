@@ -52,6 +52,10 @@ guild_id = "{guild}"
 api_url = "{api}"
 oncall_channel = "{ONCALL}"
 gateway = {gateway}
+responder_roles = ["{RESPONDER_ROLE}"]
+
+[policy]
+managers = ["discord:{MANAGER}"]
 
 [[clients]]
 id = "acme"
@@ -205,6 +209,15 @@ async fn still_need_help_goes_on_call_and_the_asker_hears_who_took_it() {
     );
     assert_eq!(custom_ids(&ticket.components), ["cp:take_ticket:1"]);
 
+    // The ticket is posted where only responders read, but a button is a button: a client's
+    // staff member who clicks it is refused.
+    let outsider = t
+        .click(DAVE, ONCALL, Some(ticket), "cp:take_ticket:1")
+        .await;
+    assert!(
+        outsider.contains("only responders may take a ticket"),
+        "{outsider}"
+    );
     let took = t.click(BOB, ONCALL, Some(ticket), "cp:take_ticket:1").await;
     assert!(took.contains("You took TKT-0001"), "{took}");
     t.h.app.settle().await;

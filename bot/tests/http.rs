@@ -24,13 +24,24 @@ async fn healthz_follows_the_store() {
 }
 
 #[tokio::test]
-async fn metrics_are_prometheus_text() {
+async fn metrics_are_prometheus_text_on_the_private_listener_only() {
     let app = spawn_app(CONFIG, false, Vec::new()).await;
-    let response = reqwest::get(app.url("/metrics")).await.unwrap();
+    let public = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(public.status(), 404, "/metrics must not face the internet");
+    let response = reqwest::get(app.metrics_url("/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]
         .to_str()
         .unwrap()
         .to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let text = response.text().await.unwrap();
+    // Every counter exists from start, so dashboards and alerts see 0 rather than nothing.
+    for counter in commandpost::telemetry::COUNTERS {
+        assert!(
+            text.lines().any(|line| line.starts_with(counter.name)),
+            "{} is missing from /metrics",
+            counter.name
+        );
+    }
 }

@@ -204,7 +204,7 @@ async fn a_manager_signs_in_edits_and_approves_a_postmortem_in_chromium() {
     client.wait().for_element(Locator::Css("h1")).await.unwrap();
     shoot(&client, "06-report").await;
     client
-        .goto(&world.url("/status/acme?token=acme-secret-token"))
+        .goto(&world.url("/status/acme?token=acme-status-token-0123456789"))
         .await
         .unwrap();
     client.wait().for_element(Locator::Css("h1")).await.unwrap();

@@ -214,7 +214,9 @@ async fn a_postmortem_is_edited_reviewed_approved_and_published_to_the_client() 
         .await;
     assert_eq!(published.status(), 303);
     world.app.settle().await;
-    let (status, status_page) = world.get("/status/acme?token=acme-secret-token", "").await;
+    let (status, status_page) = world
+        .get("/status/acme?token=acme-status-token-0123456789", "")
+        .await;
     assert_eq!(status, 200);
     assert!(status_page.contains("Automate renewal"), "{status_page}");
     assert!(!status_page.contains("carol") && !status_page.contains("Manual renewal"));
@@ -241,39 +243,47 @@ async fn a_status_page_opens_only_with_its_own_clients_token() {
     world.resolved_incident("acme", "Email is down").await;
     world.resolved_incident("globex", "VPN is down").await;
     let acme_only = |body: &str| body.contains("Email is down") && !body.contains("VPN is down");
-    let (status, body) = world.get("/status/acme?token=acme-secret-token", "").await;
+    let (status, body) = world
+        .get("/status/acme?token=acme-status-token-0123456789", "")
+        .await;
     assert_eq!(status, 200);
     assert!(acme_only(&body), "{body}");
     insta::assert_snapshot!("status_page", body);
     let bearer = world
         .http
         .get(world.url("/status/acme"))
-        .header(AUTHORIZATION, "Bearer acme-secret-token")
+        .header(AUTHORIZATION, "Bearer acme-status-token-0123456789")
         .send()
         .await
         .unwrap();
     assert_eq!(bearer.status(), 200);
     let (status, _) = world
-        .get("/status/acme?token=globex-secret-token", "")
+        .get("/status/acme?token=globex-status-token-0123456789", "")
         .await;
     assert_eq!(status, 403, "another client's token is refused");
     let (status, _) = world.get("/status/acme", "").await;
     assert_eq!(status, 401);
     let (status, feed) = world
-        .get("/status/acme/feed.atom?token=acme-secret-token", "")
+        .get(
+            "/status/acme/feed.atom?token=acme-status-token-0123456789",
+            "",
+        )
         .await;
     assert_eq!(status, 200);
     assert!(acme_only(&feed));
     insta::assert_snapshot!("status_feed", feed);
     let (status, _) = world
-        .get("/status/acme/feed.atom?token=globex-secret-token", "")
+        .get(
+            "/status/acme/feed.atom?token=globex-status-token-0123456789",
+            "",
+        )
         .await;
     assert_eq!(status, 403);
     let (status, body) = world.get("/status/initech", "").await;
     assert_eq!(status, 200, "a public status page needs no token");
     assert!(body.contains("All systems operational"));
     let (status, _) = world
-        .get("/status/nobody?token=acme-secret-token", "")
+        .get("/status/nobody?token=acme-status-token-0123456789", "")
         .await;
     assert_eq!(status, 404);
 }

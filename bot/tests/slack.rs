@@ -147,7 +147,7 @@ async fn assign_refreshes_the_brief_and_status_answers_in_the_room_with_buttons(
 async fn mistakes_and_refusals_are_ephemeral_and_change_nothing() {
     let harness = Harness::start().await;
     let room = harness.declare(ALICE, "P1 acme Email is down").await;
-    let calls = harness.fake.calls().len();
+    let calls = harness.write_calls().len();
 
     let wrong = harness.incident(BOB, &room.id, "severity P2").await;
     assert_eq!(wrong["response_type"], "ephemeral");
@@ -180,7 +180,7 @@ async fn mistakes_and_refusals_are_ephemeral_and_change_nothing() {
 
     assert_eq!(harness.only_incident().await.severity.to_string(), "P1");
     assert_eq!(
-        harness.fake.calls().len(),
+        harness.write_calls().len(),
         calls,
         "nothing was sent to Slack"
     );

@@ -3,6 +3,7 @@
 
 mod duration;
 mod env;
+mod secrets;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -74,6 +75,9 @@ pub struct HttpConfig {
     pub listen: SocketAddr,
     #[serde(default = "default_public_url")]
     pub public_url: String,
+    /// `/metrics` is served here only: `listen` faces the internet, this must not.
+    #[serde(default = "default_metrics_listen")]
+    pub metrics_listen: SocketAddr,
 }
 
 impl Default for HttpConfig {
@@ -81,6 +85,7 @@ impl Default for HttpConfig {
         Self {
             listen: default_listen(),
             public_url: default_public_url(),
+            metrics_listen: default_metrics_listen(),
         }
     }
 }
@@ -94,6 +99,9 @@ pub struct SlackConfig {
     #[serde(default = "default_slack_api")]
     pub api_url: String,
     pub oncall_channel: String,
+    /// User ids (`U…`/`W…`) and user-group ids (`S…`) who may use `/incident`. Absent: every full
+    /// member of the bot's own workspace (never guests, never Slack Connect users).
+    pub responders: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +116,9 @@ pub struct DiscordConfig {
     #[serde(default)]
     pub gateway: bool,
     pub oncall_channel: String,
+    /// Role ids whose members may use `/incident` and see incident rooms. Empty: managers only.
+    #[serde(default)]
+    pub responder_roles: Vec<String>,
 }
 
 /// The terminal chat adapter; on by default only when `commandpost` runs without a subcommand.
@@ -156,6 +167,9 @@ pub struct TriageConfig {
     pub burst_window: Duration,
     /// Words that flag an outage on their own; the built-in list when absent.
     pub outage_phrases: Option<Vec<String>>,
+    /// Tickets one asker may open per hour; beyond it they are asked to wait (flood guard).
+    #[serde(default = "default_tickets_per_hour")]
+    pub tickets_per_hour: usize,
 }
 
 impl Default for TriageConfig {
@@ -242,6 +256,25 @@ fn default_timezone() -> chrono_tz::Tz {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
+/// A TOML syntax error as `line N: message`. toml's own rendering quotes the offending line,
+/// which may hold a secret (`signing_secret = "abc…` with a missing quote), so it is not used.
+fn parse_error_without_source(text: &str, error: &toml::de::Error) -> String {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let message = error.message().trim_end();
+    match line {
+        Some(line) => format!("line {line}: {message}"),
+        None => message.to_owned(),
+    }
+}
+
+fn default_tickets_per_hour() -> usize {
+    10
+}
+fn default_metrics_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9464))
+}
 fn default_public_url() -> String {
     "http://127.0.0.1:8080".into()
 }
@@ -277,7 +310,7 @@ impl Config {
             text.parse()
                 .map_err(|e: toml::de::Error| ConfigError::Parse {
                     origin: origin.to_owned(),
-                    message: e.to_string(),
+                    message: parse_error_without_source(text, &e),
                 })?;
         env::apply_overrides(&mut table, vars)?;
         let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
@@ -286,7 +319,8 @@ impl Config {
                 message: format!("key `{}`: {}", e.path(), e.inner().message()),
             })?;
         config.origin = origin.to_owned();
-        let problems = validate::problems(&config);
+        let mut problems = validate::problems(&config);
+        problems.extend(secrets::problems(&config));
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -323,6 +357,11 @@ impl Config {
             "console" => room.strip_prefix("support:") == Some(client.id.as_str()),
             _ => false,
         })
+    }
+
+    /// Settings that work but are probably not what was meant (`check` and start print them).
+    pub fn warnings(&self) -> Vec<ConfigProblem> {
+        secrets::warnings(self)
     }
 
     pub fn console_enabled(&self) -> bool {

@@ -109,7 +109,7 @@ fn bad_client_ids_are_refused() {
 
 #[test]
 fn environment_overrides_the_file_and_secrets_stay_hidden() {
-    let text = format!("[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"s3cret\"\noncall_channel = \"C0ONCALL\"\n{ONE_CLIENT}");
+    let text = format!("[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"s3cret-s3cret-s3cret-s3cret-s3cret\"\noncall_channel = \"C0ONCALL\"\n{ONE_CLIENT}");
     let config = load_with_env(
         &text,
         &[

@@ -4,10 +4,23 @@ use chrono::Datelike;
 use tracing::{info, instrument};
 
 use super::{messages::Deliveries, Engine, EngineError, Request, Response};
-use crate::commands::{Command, IncidentCommand, HELP_TEXT};
+use crate::commands::{Command, IncidentCommand, TriageCommand, HELP_TEXT};
 use crate::domain::{room, Actor, EventKind, Incident, TimelineEvent};
 use crate::effects::Destination;
 use crate::store::{Change, StoreError, Versioned};
+
+/// What a command does, when only responders and managers may do it: every `/incident`
+/// subcommand, taking a ticket and declaring from a burst. Asking for help and saying whether
+/// the suggestions helped stay open to a client's staff.
+fn responders_only(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::Incident(_) => Some("use `/incident`"),
+        Command::Triage(TriageCommand::Take { .. }) => Some("take a ticket"),
+        Command::Triage(TriageCommand::DeclareFromBurst { .. }) => Some("declare an incident"),
+        Command::Triage(TriageCommand::Solved { .. } | TriageCommand::StillNeedHelp { .. })
+        | Command::Help { .. } => None,
+    }
+}
 
 /// How often a command is re-decided when another writer changed the incident meanwhile.
 const CONFLICT_RETRIES: usize = 3;
@@ -41,6 +54,13 @@ impl Engine {
     }
 
     async fn dispatch(&self, request: &Request) -> Result<Response, EngineError> {
+        if let Some(action) = responders_only(&request.command) {
+            if !(request.responder || self.policy.is_manager(&request.user)) {
+                metrics::counter!("commandpost_commands_from_outsiders_total", "platform" => request.platform)
+                    .increment(1);
+                return Err(EngineError::NotResponder { action });
+            }
+        }
         let command = match &request.command {
             Command::Incident(command) => command,
             Command::Help { question } => return self.help(request, question).await,
@@ -82,13 +102,6 @@ impl Engine {
             .client(client_id)
             .ok_or_else(|| EngineError::UnknownClient {
                 client: client_id.to_string(),
-                known: self
-                    .config
-                    .clients
-                    .iter()
-                    .map(|c| c.id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
             })?;
         let now = self.clock.now();
         let actor = self.actor(&request.user);

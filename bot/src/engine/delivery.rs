@@ -21,14 +21,22 @@ const CLIENT_ATTEMPTS: u32 = 12;
 const OTHER_ATTEMPTS: u32 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// Exponential backoff from 2 s, capped, unless the destination said how long to wait.
+/// Exponential backoff from 2 s, capped, unless the destination said how long to wait. What a
+/// destination asks for is clamped to the same cap: a client's webhook must not be able to park
+/// its deliveries for years (or overflow the clock) with an absurd `Retry-After`.
 pub fn retry_delay(attempts: u32, retry_after: Option<Duration>) -> Duration {
     let backoff = Duration::from_secs(2u64.saturating_pow(attempts.clamp(1, 16))).min(MAX_BACKOFF);
-    retry_after.map_or(backoff, |asked| asked.max(Duration::from_millis(100)))
+    retry_after.map_or(backoff, |asked| {
+        asked.clamp(Duration::from_millis(100), MAX_BACKOFF)
+    })
 }
 
-fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+/// `now + delay` without overflow: the latest representable time when the sum would not fit.
+pub fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(delay)
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 impl Engine {

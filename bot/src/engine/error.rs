@@ -13,8 +13,11 @@ pub enum EngineError {
     Parse(#[from] ParseError),
     #[error(transparent)]
     Domain(#[from] DomainError),
-    #[error("`{client}` is not a client of this deployment; known clients: {known}")]
-    UnknownClient { client: String, known: String },
+    /// Never lists the configured clients: the person may be another client's staff.
+    #[error("no client `{client}` is configured; check the client id with your on-call lead")]
+    UnknownClient { client: String },
+    #[error("only responders may {action}. If you need help, ask in your support channel with `/help <question>`; nothing was done")]
+    NotResponder { action: &'static str },
     #[error("`/incident {command}` acts on an incident: type it in the incident's room")]
     NotInRoom { command: &'static str },
     #[error("client `{0}` has no status destination reachable from this deployment (its channels are on platforms that are not enabled); nothing was published")]

@@ -31,7 +31,7 @@ use crate::webhook::WebhookSender;
 
 pub use error::EngineError;
 pub use review::{hash_token, new_token, SIGN_IN_VALID_MINUTES};
-pub use worker::TICK;
+pub use worker::{Heartbeat, STALL_AFTER, TICK};
 
 /// Who should see a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,10 @@ pub struct Request {
     pub command: Command,
     /// How this platform turns a mention into a user id.
     pub resolve_user: fn(&UserRef) -> UserId,
+    /// The platform vouches that this person is one of the MSP's responders (Slack: listed in
+    /// `slack.responders` or a full member of the bot's workspace; Discord: holds a responder
+    /// role). Managers may command either way; everyone else may only ask for help.
+    pub responder: bool,
 }
 
 pub struct Engine {
@@ -97,6 +101,7 @@ pub struct Engine {
     outbox_ready: Arc<Notify>,
     knowledge: Arc<Knowledge>,
     triage: TriagePolicy,
+    heartbeat: Heartbeat,
 }
 
 impl Engine {
@@ -119,7 +124,13 @@ impl Engine {
             platforms: platforms.into_iter().map(|p| (p.name(), p)).collect(),
             webhook: WebhookSender::new(),
             outbox_ready: Arc::new(Notify::new()),
+            heartbeat: Heartbeat::default(),
         }
+    }
+
+    /// When the background worker last completed a pass, for `/healthz`.
+    pub fn heartbeat(&self) -> &Heartbeat {
+        &self.heartbeat
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -1,6 +1,8 @@
-//! One pass of background work: due timers, then the outbox, then how long to sleep.
+//! One pass of background work: due timers, then the outbox, then how long to sleep; and the
+//! heartbeat `/healthz` reads to tell a stuck worker from a quiet one.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tracing::warn;
 
@@ -10,6 +12,51 @@ use super::Engine;
 pub const TICK: Duration = Duration::from_secs(1);
 /// The shortest sleep, so a clock that stands still (in tests) cannot spin the worker.
 const MIN_PAUSE: Duration = Duration::from_millis(10);
+/// A worker silent this long is reported unhealthy: passes take milliseconds to seconds.
+pub const STALL_AFTER: Duration = Duration::from_secs(60);
+
+/// When the background worker last completed a pass. Monotonic process time, not the engine's
+/// clock: this is about the process being alive, not about incident deadlines.
+pub struct Heartbeat {
+    origin: Instant,
+    /// Milliseconds after `origin` of the last completed pass, plus one; 0 while no worker runs
+    /// (tests that drive passes themselves, commands that run no worker).
+    last_pass: AtomicU64,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+            last_pass: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Heartbeat {
+    /// Records a completed pass (and, on the first, that a worker runs at all).
+    pub fn beat(&self) {
+        let elapsed = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+        self.last_pass.store(elapsed + 1, Ordering::Relaxed);
+    }
+
+    /// How long the worker has been silent, when that is longer than [`STALL_AFTER`].
+    pub fn stalled(&self) -> Option<Duration> {
+        silent_too_long(
+            self.last_pass.load(Ordering::Relaxed),
+            self.origin.elapsed(),
+            STALL_AFTER,
+        )
+    }
+}
+
+fn silent_too_long(last_pass: u64, now: Duration, limit: Duration) -> Option<Duration> {
+    if last_pass == 0 {
+        return None;
+    }
+    let silent = now.saturating_sub(Duration::from_millis(last_pass - 1));
+    (silent > limit).then_some(silent)
+}
 
 impl Engine {
     /// Fires due timers, delivers what is due, refreshes the overdue gauge, and says how long
@@ -43,5 +90,29 @@ impl Engine {
                 TICK
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_is_stalled_only_after_the_limit_and_only_once_it_ran() {
+        let limit = Duration::from_secs(60);
+        assert_eq!(silent_too_long(0, Duration::from_secs(3600), limit), None);
+        let beat_at_10s = 10_000 + 1;
+        assert_eq!(
+            silent_too_long(beat_at_10s, Duration::from_secs(70), limit),
+            None
+        );
+        assert_eq!(
+            silent_too_long(beat_at_10s, Duration::from_secs(71), limit),
+            Some(Duration::from_secs(61))
+        );
+        let heartbeat = Heartbeat::default();
+        assert_eq!(heartbeat.stalled(), None);
+        heartbeat.beat();
+        assert_eq!(heartbeat.stalled(), None);
     }
 }

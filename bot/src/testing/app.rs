@@ -15,6 +15,8 @@ pub struct TestApp {
     pub app: App,
     /// Where the HTTP server listens.
     pub addr: SocketAddr,
+    /// Where `/metrics` is served (`http.metrics_listen`).
+    pub metrics_addr: SocketAddr,
     pub clock: ManualClock,
     stop: watch::Sender<bool>,
     pub dir: tempfile::TempDir,
@@ -23,6 +25,11 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// A URL on the private metrics listener.
+    pub fn metrics_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.metrics_addr)
     }
 
     /// Runs timers, then delivers until the outbox has nothing due (or 50 passes).
@@ -64,8 +71,17 @@ pub async fn spawn_app(
         .await
         .expect("a free port");
     let addr = listener.local_addr().expect("a bound address");
+    let metrics_listener = startup::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("a free port");
+    let metrics_addr = metrics_listener.local_addr().expect("a bound address");
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(startup::serve_http(listener, app.router(), stopped.clone()));
+    tokio::spawn(startup::serve_http(
+        metrics_listener,
+        app.metrics_router(),
+        stopped.clone(),
+    ));
     if workers {
         app.spawn_workers(stopped.clone());
         app.spawn_connections(stopped);
@@ -73,6 +89,7 @@ pub async fn spawn_app(
     TestApp {
         app,
         addr,
+        metrics_addr,
         clock,
         stop,
         dir,

@@ -32,16 +32,38 @@ pub struct WebState {
     pub engine: Arc<crate::engine::Engine>,
 }
 
+/// The public listener: health, pages and (merged by the caller) the platforms' endpoints.
+/// `/metrics` is not here: it would tell the internet how many incidents each client has.
 pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(pages::routes(state.engine))
 }
 
-/// 200 while the store answers, 503 when it does not.
+/// The private listener (`http.metrics_listen`): Prometheus metrics and health.
+pub fn metrics_router(state: WebState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+/// 200 while the store answers and the background worker keeps completing passes; 503 when not.
 async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
+    if let Some(silent) = state.engine.heartbeat().stalled() {
+        tracing::warn!(
+            silent_secs = silent.as_secs(),
+            "health check: the timer and delivery worker has not completed a pass"
+        );
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the timer and delivery worker has not completed a pass for {} s\n",
+                silent.as_secs()
+            ),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
         Err(error) => {

@@ -16,6 +16,9 @@ pub const ALICE: &str = "1500000000000000001";
 pub const BOB: &str = "1500000000000000002";
 pub const CAROL: &str = "1500000000000000003";
 pub const MANAGER: &str = "1500000000000000099";
+/// The MSP's on-call role: Alice, Bob and Carol hold it; anyone else is a client's staff.
+pub const RESPONDER_ROLE: &str = "1700000000000000001";
+pub const RESPONDERS: [&str; 3] = [ALICE, BOB, CAROL];
 pub const ONCALL: &str = "1300000000000000010";
 pub const ACME_STATUS: &str = "1300000000000000011";
 pub const ACME_SUPPORT: &str = "1300000000000000012";
@@ -45,6 +48,7 @@ bot_token = "{token}"
 guild_id = "{guild}"
 api_url = "{api}"
 oncall_channel = "{ONCALL}"
+responder_roles = ["{RESPONDER_ROLE}"]
 {extra}
 
 [policy]
@@ -252,6 +256,11 @@ fn user(id: &str) -> Value {
 /// An interaction as Discord sends it (the fields serenity needs included, for the gateway).
 pub fn interaction(kind: u64, data: Value, user_id: &str, channel: &str) -> Value {
     let id = next_id();
+    let roles: Vec<&str> = if RESPONDERS.contains(&user_id) {
+        vec![RESPONDER_ROLE]
+    } else {
+        Vec::new()
+    };
     json!({
         "id": id,
         "application_id": "1100000000000000001",
@@ -261,7 +270,7 @@ pub fn interaction(kind: u64, data: Value, user_id: &str, channel: &str) -> Valu
         "channel_id": channel,
         "channel": { "id": channel, "type": 0, "name": "room", "permissions": "0" },
         "member": {
-            "user": user(user_id), "nick": null, "avatar": null, "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00",
+            "user": user(user_id), "nick": null, "avatar": null, "roles": roles, "joined_at": "2024-01-01T00:00:00.000000+00:00",
             "premium_since": null, "deaf": false, "mute": false, "flags": 0, "pending": false, "permissions": "2248473465835073",
             "communication_disabled_until": null
         },

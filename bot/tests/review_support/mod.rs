@@ -26,11 +26,11 @@ managers = ["console:maria"]
 [[clients]]
 id = "acme"
 name = "Acme Corp"
-status_token = "acme-secret-token"
+status_token = "acme-status-token-0123456789"
 [[clients]]
 id = "globex"
 name = "Globex"
-status_token = "globex-secret-token"
+status_token = "globex-status-token-0123456789"
 [[clients]]
 id = "initech"
 name = "Initech"
@@ -82,6 +82,7 @@ impl World {
             room: room.map(str::to_owned),
             command: commands::parse(line).map_err(|e| e.to_string())?,
             resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
+            responder: true,
         };
         self.app
             .app

@@ -12,7 +12,7 @@ use commandpost_chat_fakes::slack::SlackChannel;
 use commandpost_chat_fakes::{sign_slack, FakeSlack};
 use serde_json::{json, Value};
 
-pub const SECRET: &str = "test-signing-secret";
+pub const SECRET: &str = "test-signing-secret-0123456789abcdef";
 pub const ALICE: &str = "U0ALICE";
 pub const BOB: &str = "U0BOB";
 pub const CAROL: &str = "U0CAROL";
@@ -213,6 +213,23 @@ impl Harness {
         let mut incidents = self.incidents().await;
         assert_eq!(incidents.len(), 1);
         incidents.pop().unwrap()
+    }
+
+    /// Calls that change something in Slack (posts, rooms, pins, views), leaving out the
+    /// lookups the bot makes to tell who someone is.
+    pub fn write_calls(&self) -> Vec<String> {
+        const LOOKUPS: [&str; 4] = [
+            "auth.test",
+            "users.info",
+            "usergroups.users.list",
+            "conversations.info",
+        ];
+        self.fake
+            .calls()
+            .into_iter()
+            .map(|call| call.method)
+            .filter(|method| !LOOKUPS.contains(&method.as_str()))
+            .collect()
     }
 
     /// Fails the test if the bot sent anything Slack would have refused.

@@ -204,6 +204,8 @@ impl Session {
             room: self.room.clone(),
             command,
             resolve_user: user_id,
+            // Whoever holds the terminal runs the deployment: the console has no outsiders.
+            responder: true,
         };
         match self.engine.handle(request).await {
             Ok(response) => {

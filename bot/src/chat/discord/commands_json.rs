@@ -52,6 +52,9 @@ pub fn command_definitions() -> Value {
     let incident = json!({
         "type": 1,
         "name": "incident",
+        // Hidden from everyone but administrators until they give it to the responder roles
+        // (Server Settings → Integrations): a client's staff never even sees the command.
+        "default_member_permissions": 0,
         "description": "Run an incident: declare, assign roles, publish client updates, resolve",
         "options": [
             subcommand("declare", "Open an incident and its room; you command it until you hand over", vec![
@@ -106,6 +109,19 @@ fn comparable(value: &Value) -> Value {
                 if let Some(v) = object.get(key) {
                     out.insert(key.to_owned(), v.clone());
                 }
+            }
+            // Sent as a number, answered as a decimal string; null is the same as absent.
+            match object.get("default_member_permissions") {
+                Some(Value::Number(n)) => {
+                    out.insert(
+                        "default_member_permissions".to_owned(),
+                        json!(n.to_string()),
+                    );
+                }
+                Some(Value::String(s)) => {
+                    out.insert("default_member_permissions".to_owned(), json!(s));
+                }
+                _ => {}
             }
             if object.contains_key("description") && object.contains_key("type") {
                 let required = object.get("required").cloned().unwrap_or(json!(false));
@@ -214,7 +230,8 @@ mod tests {
         for command in returned.as_array_mut().unwrap() {
             command["id"] = json!("123");
             command["version"] = json!("456");
-            command["default_member_permissions"] = Value::Null;
+            let hidden = command["name"] == "incident";
+            command["default_member_permissions"] = if hidden { json!("0") } else { Value::Null };
             command["nsfw"] = json!(false);
         }
         // Discord leaves `required: false` out of what it returns.
@@ -225,6 +242,10 @@ mod tests {
         assert_eq!(comparable(&returned), comparable(&wanted));
         returned[1]["description"] = json!("changed");
         assert_ne!(comparable(&returned), comparable(&wanted));
+        // A registration from before `/incident` was hidden is updated.
+        let mut visible = wanted.clone();
+        visible[0]["default_member_permissions"] = Value::Null;
+        assert_ne!(comparable(&visible), comparable(&wanted));
         assert_ne!(comparable(&json!([])), comparable(&wanted));
     }
 }

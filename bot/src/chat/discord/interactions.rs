@@ -350,7 +350,8 @@ async fn outcome(inbound: Arc<Inbound>, payload: Value) -> Outcome {
             }
         }
     };
-    let outcome = run(&inbound, &user, room, command).await;
+    let responder = inbound.is_responder(&payload);
+    let outcome = run(&inbound, &user, room, command, responder).await;
     match outcome {
         // A form cannot answer a form.
         Outcome::Form { instead, .. } if kind == MODAL_SUBMIT => Outcome::Message {
@@ -361,13 +362,20 @@ async fn outcome(inbound: Arc<Inbound>, payload: Value) -> Outcome {
     }
 }
 
-async fn run(inbound: &Inbound, user: &str, room: Option<String>, command: Command) -> Outcome {
+async fn run(
+    inbound: &Inbound,
+    user: &str,
+    room: Option<String>,
+    command: Command,
+    responder: bool,
+) -> Outcome {
     let request = Request {
         platform: PLATFORM,
         user: user_id(&UserRef(user.to_owned())),
         room,
         command,
         resolve_user: user_id,
+        responder,
     };
     match inbound.engine.handle(request).await {
         Ok(response) if response.wants_declare_form => Outcome::Form {

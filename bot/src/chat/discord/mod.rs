@@ -7,6 +7,7 @@ mod format;
 mod gateway;
 mod interactions;
 mod outbound;
+mod privacy;
 mod rest;
 mod signature;
 mod slash;
@@ -60,14 +61,37 @@ pub(crate) struct Inbound {
     engine: Arc<Engine>,
     rest: Arc<DiscordRest>,
     public_key: ed25519_dalek::VerifyingKey,
+    /// `discord.responder_roles` and the guild they belong to.
+    responder_roles: Vec<String>,
+    guild_id: String,
 }
 
 impl Inbound {
+    /// Whether the interaction comes from a member of the incident guild holding a responder
+    /// role. Discord sends the member's role ids with every guild interaction, so no call is
+    /// needed; a direct message or another guild never qualifies.
+    fn is_responder(&self, payload: &serde_json::Value) -> bool {
+        let in_our_guild = payload.get("guild_id").and_then(serde_json::Value::as_str)
+            == Some(self.guild_id.as_str());
+        let roles = payload
+            .pointer("/member/roles")
+            .and_then(serde_json::Value::as_array);
+        in_our_guild
+            && roles.is_some_and(|roles| {
+                roles
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .any(|role| self.responder_roles.iter().any(|r| r == role))
+            })
+    }
+
     fn new(engine: &Arc<Engine>, config: &DiscordConfig) -> Result<Arc<Self>, AdapterError> {
         Ok(Arc::new(Self {
             engine: engine.clone(),
             rest: Arc::new(DiscordRest::new(config).map_err(adapter_error)?),
             public_key: signature::public_key(&config.public_key).map_err(adapter_error)?,
+            responder_roles: config.responder_roles.clone(),
+            guild_id: config.guild_id.clone(),
         }))
     }
 }
@@ -80,9 +104,17 @@ pub fn outbound(config: &Config) -> Result<Option<Arc<DiscordPlatform>>, Adapter
     // Checked here too so a bad key stops start-up instead of failing every request.
     signature::public_key(&discord.public_key).map_err(adapter_error)?;
     let rest = DiscordRest::new(discord).map_err(adapter_error)?;
+    let managers = config
+        .policy
+        .managers
+        .iter()
+        .filter_map(|user| user.strip_prefix("discord:"))
+        .map(str::to_owned)
+        .collect();
     Ok(Some(Arc::new(DiscordPlatform::new(
         Arc::new(rest),
         discord.clone(),
+        managers,
     ))))
 }
 

@@ -12,6 +12,7 @@ use tracing::{info, instrument};
 
 use super::components::{draft_embed, rows};
 use super::format::{discord_text, message_body, truncate, MAX_DESCRIPTION, MAX_TITLE};
+use super::privacy;
 use super::rest::{DiscordRest, RestError};
 use super::{snowflake, PLATFORM};
 use crate::chat::{ChatPlatform, DeliveryError};
@@ -30,6 +31,8 @@ const BRIEF_ACTIONS: [Action; 3] = [Action::TakeComms, Action::ChangeStage, Acti
 pub struct DiscordPlatform {
     rest: Arc<DiscordRest>,
     config: DiscordConfig,
+    /// Managers' Discord user ids (`policy.managers` entries `discord:<id>`): they see rooms.
+    managers: Vec<String>,
     /// The "Incidents" category, once found or created.
     category: Mutex<Option<String>>,
 }
@@ -96,10 +99,11 @@ fn room_message(text: &str, actions: &[Action]) -> Value {
 }
 
 impl DiscordPlatform {
-    pub fn new(rest: Arc<DiscordRest>, config: DiscordConfig) -> Self {
+    pub fn new(rest: Arc<DiscordRest>, config: DiscordConfig, managers: Vec<String>) -> Self {
         Self {
             rest,
             config,
+            managers,
             category: Mutex::new(None),
         }
     }
@@ -162,13 +166,38 @@ impl DiscordPlatform {
                     .as_str()
                     .is_some_and(|n| n.eq_ignore_ascii_case(CATEGORY))
         });
+        let overwrites = privacy::overwrites(&self.config, &self.managers);
         let id = match found {
-            Some(category) => id_of(category)?,
+            Some(category) if privacy::is_private(category, &self.config.guild_id) => {
+                id_of(category)?
+            }
+            Some(category) => {
+                // Made by an earlier version, or edited by hand: make it private again.
+                let id = id_of(category)?;
+                info!(category = %id, "making the {CATEGORY} category private");
+                let route = Route::Channel {
+                    channel_id: channel(&id)?,
+                };
+                self.rest
+                    .call(
+                        "make category private",
+                        route,
+                        LightMethod::Patch,
+                        Some(&json!({ "permission_overwrites": overwrites })),
+                    )
+                    .await
+                    .map_err(|e| e.into_delivery("making the Incidents category private"))?;
+                id
+            }
             None => {
                 info!("creating the {CATEGORY} category");
                 id_of(
                     &self
-                        .create_channel(json!({ "name": CATEGORY, "type": CATEGORY_CHANNEL }))
+                        .create_channel(json!({
+                            "name": CATEGORY,
+                            "type": CATEGORY_CHANNEL,
+                            "permission_overwrites": overwrites,
+                        }))
                         .await?,
                 )?
             }
@@ -203,11 +232,14 @@ impl DiscordPlatform {
         let created = match existing {
             Some(room) => room.clone(),
             None => {
+                // The category's overwrites, given explicitly so the room is private even if
+                // someone loosened the category by hand.
                 self.create_channel(json!({
                     "name": name,
                     "type": TEXT_CHANNEL,
                     "parent_id": category,
                     "topic": truncate(&topic, 1024),
+                    "permission_overwrites": privacy::overwrites(&self.config, &self.managers),
                 }))
                 .await?
             }

@@ -20,6 +20,19 @@ use crate::config::DiscordConfig;
 
 /// A bucket or global limit shorter than this is waited out in the call; a longer one is
 /// returned as [`RestError::RateLimited`] for the caller to retry later.
+/// The longest wait a rate-limit header may impose; Discord's real resets are seconds.
+const MAX_HEADER_WAIT: Duration = Duration::from_secs(3600);
+
+/// Seconds from a header or body as a wait, never negative, NaN or large enough to overflow.
+fn bounded_wait(seconds: f64) -> Duration {
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(seconds)
+        .unwrap_or(MAX_HEADER_WAIT)
+        .min(MAX_HEADER_WAIT)
+}
+
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(2);
 /// One REST call, connection included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -182,7 +195,7 @@ impl DiscordRest {
                 bucket,
                 Bucket {
                     remaining: remaining as i64,
-                    reset_at: Some(Instant::now() + Duration::from_secs_f64(reset_after.max(0.0))),
+                    reset_at: Some(Instant::now() + bounded_wait(reset_after)),
                 },
             );
         }
@@ -245,7 +258,7 @@ impl DiscordRest {
                     .and_then(Value::as_f64)
                     .or_else(|| headers.get("retry-after")?.to_str().ok()?.parse().ok())
                     .unwrap_or(1.0);
-                let wait = Duration::from_secs_f64(retry_after.max(0.0));
+                let wait = bounded_wait(retry_after);
                 let global = json.get("global").and_then(Value::as_bool) == Some(true)
                     || headers.contains_key("x-ratelimit-global");
                 let until = Instant::now() + wait;
@@ -313,6 +326,15 @@ fn transport_reason(error: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_waits_are_bounded() {
+        assert_eq!(bounded_wait(f64::NAN), Duration::ZERO);
+        assert_eq!(bounded_wait(-3.0), Duration::ZERO);
+        assert_eq!(bounded_wait(1.5), Duration::from_millis(1500));
+        assert_eq!(bounded_wait(f64::INFINITY), MAX_HEADER_WAIT);
+        assert_eq!(bounded_wait(1.8e19), MAX_HEADER_WAIT);
+    }
 
     #[test]
     fn the_api_url_becomes_serenitys_proxy_origin() {

@@ -128,6 +128,7 @@ pub(super) async fn answer_support_message(
                 question: question.to_owned(),
             },
             resolve_user: user_id,
+            responder: false,
         })
         .await;
     let mut body = match &result {

@@ -149,6 +149,38 @@ pub trait SlackApi: Send + Sync + 'static {
     async fn open_socket(&self) -> Result<String, ApiError>;
     /// `conversations.open` with one user: the id of the bot's direct-message channel with them.
     async fn open_dm(&self, user: &str) -> Result<String, ApiError>;
+
+    /// `auth.test`: the id of the workspace the bot token belongs to.
+    async fn own_team(&self) -> Result<String, ApiError>;
+
+    /// `users.info`: what decides whether a person is a full member of a workspace.
+    async fn user_standing(&self, user: &str) -> Result<UserStanding, ApiError>;
+
+    /// `usergroups.users.list`: the members of a user group.
+    async fn usergroup_members(&self, group: &str) -> Result<Vec<String>, ApiError>;
+}
+
+/// The parts of a Slack user that say who they are to this workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserStanding {
+    pub team_id: Option<String>,
+    /// Multi- or single-channel guest.
+    pub guest: bool,
+    /// Slack Connect user from another organisation, or someone the bot may not fully see.
+    pub stranger: bool,
+    pub bot: bool,
+    pub deleted: bool,
+}
+
+impl UserStanding {
+    /// A full, active, human member of the workspace `team`.
+    pub fn is_full_member_of(&self, team: &str) -> bool {
+        self.team_id.as_deref() == Some(team)
+            && !self.guest
+            && !self.stranger
+            && !self.bot
+            && !self.deleted
+    }
 }
 
 /// Connects to `api_url` with the bot token (and the app token, for Socket Mode).
@@ -331,6 +363,40 @@ where
             SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_owned())]);
         let opened = timed("conversations.open", session.conversations_open(&request)).await?;
         Ok(opened.channel.id.to_string())
+    }
+
+    async fn own_team(&self) -> Result<String, ApiError> {
+        let session = self.client.open_session(&self.tokens.bot);
+        let answer = timed("auth.test", session.auth_test()).await?;
+        Ok(answer.team_id.to_string())
+    }
+
+    async fn user_standing(&self, user: &str) -> Result<UserStanding, ApiError> {
+        let session = self.client.open_session(&self.tokens.bot);
+        let request = SlackApiUsersInfoRequest::new(SlackUserId(user.to_owned()));
+        let user = timed("users.info", session.users_info(&request))
+            .await?
+            .user;
+        let flags = &user.flags;
+        let yes = |flag: Option<bool>| flag.unwrap_or(false);
+        Ok(UserStanding {
+            team_id: user.team_id.map(|team| team.to_string()),
+            guest: yes(flags.is_restricted) || yes(flags.is_ultra_restricted),
+            stranger: yes(flags.is_stranger),
+            bot: yes(flags.is_bot) || yes(flags.is_app_user),
+            deleted: yes(user.deleted),
+        })
+    }
+
+    async fn usergroup_members(&self, group: &str) -> Result<Vec<String>, ApiError> {
+        let session = self.client.open_session(&self.tokens.bot);
+        let request = SlackApiUserGroupsUsersListRequest::new(SlackUserGroupId(group.to_owned()));
+        let answer = timed(
+            "usergroups.users.list",
+            session.usergroups_users_list(&request),
+        )
+        .await?;
+        Ok(answer.users.into_iter().map(|u| u.to_string()).collect())
     }
 
     async fn open_socket(&self) -> Result<String, ApiError> {

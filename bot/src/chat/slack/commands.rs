@@ -70,6 +70,7 @@ impl Adapter {
     async fn run_command(&self, slash: SlashCommand, command: Command) -> Option<Reply> {
         let is_status = matches!(command, Command::Incident(IncidentCommand::Status));
         let channel = slash.channel_id.clone();
+        let responder = self.is_responder(&slash.user_id, &command).await;
         let result = self
             .engine
             .handle(Request {
@@ -78,6 +79,7 @@ impl Adapter {
                 room: Some(channel.clone()),
                 command,
                 resolve_user: user_id,
+                responder,
             })
             .await;
         if let (Ok(response), Some(trigger)) = (&result, &slash.trigger_id) {
@@ -93,6 +95,14 @@ impl Adapter {
             reply.blocks = self.status_blocks(&channel, &reply.text).await;
         }
         Some(reply)
+    }
+
+    /// Whether the person may command. `/help` never needs it, so it costs no Slack call.
+    pub(super) async fn is_responder(&self, user: &str, command: &Command) -> bool {
+        match command {
+            Command::Help { .. } => false,
+            _ => self.responders.includes(user).await,
+        }
     }
 
     async fn open_declare_form(&self, trigger: &str, channel: &str) -> Result<(), String> {

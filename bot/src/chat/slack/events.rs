@@ -34,6 +34,7 @@ pub async fn triage_support_message(
                 question: text.to_owned(),
             },
             resolve_user: user_id,
+            responder: false,
         })
         .await
 }
@@ -179,14 +180,17 @@ impl Adapter {
             }
         };
         let is_status = matches!(command, IncidentCommand::Status);
+        let command = Command::Incident(command);
+        let responder = self.is_responder(user, &command).await;
         let result = self
             .engine
             .handle(Request {
                 platform: PLATFORM,
                 user: UserId::new(user),
                 room: Some(channel.to_owned()),
-                command: Command::Incident(command),
+                command,
                 resolve_user: user_id,
+                responder,
             })
             .await;
         let mut reply = Reply::from_engine(&result);

@@ -39,11 +39,12 @@ impl Adapter {
         }
     }
 
-    fn request(&self, user: &str, room: Option<String>, command: Command) -> Request {
+    async fn request(&self, user: &str, room: Option<String>, command: Command) -> Request {
         Request {
             platform: PLATFORM,
             user: UserId::new(user),
             room,
+            responder: self.is_responder(user, &command).await,
             command,
             resolve_user: user_id,
         }
@@ -125,9 +126,10 @@ impl Adapter {
                 _ => return Ack::Empty,
             }),
         };
-        let request = self.request(user, channel, command);
         let this = self.clone();
+        let user = user.to_owned();
         let work = async move {
+            let request = this.request(&user, channel, command).await;
             let result = this.engine.handle(request).await;
             this.send_reply(&reply_to, &Reply::from_engine(&result))
                 .await;
@@ -195,14 +197,19 @@ impl Adapter {
             command = command.name(),
             channel = channel.as_deref().unwrap_or("-")
         );
-        let request = self.request(&user, channel.clone(), Command::Incident(command));
         let reply_to = ReplyTo {
             response_url: None,
-            channel,
-            user,
+            channel: channel.clone(),
+            user: user.clone(),
         };
         let this = self.clone();
-        let work = async move { this.engine.handle(request).await }.instrument(span);
+        let work = async move {
+            let request = this
+                .request(&user, channel, Command::Incident(command))
+                .await;
+            this.engine.handle(request).await
+        }
+        .instrument(span);
         match within_budget(work).await {
             Budget::Done(Err(error)) if error.is_user_error() => {
                 let field = match error {

@@ -10,6 +10,7 @@ mod interactions;
 pub mod manifest;
 mod outbound;
 mod reply;
+mod responders;
 pub mod signature;
 mod socket;
 
@@ -90,6 +91,8 @@ pub(crate) struct Adapter {
     http: reqwest::Client,
     /// Client support channels (`slack_support_channel`), for triage.
     support_channels: HashMap<String, ClientId>,
+    /// Who may use `/incident`.
+    responders: responders::Responders,
 }
 
 impl Adapter {
@@ -110,6 +113,7 @@ impl Adapter {
             .collect();
         Some(Arc::new(Adapter {
             engine: engine.clone(),
+            responders: responders::Responders::new(api.clone(), slack.responders.clone()),
             api,
             signing_secret: slack.signing_secret.clone(),
             http: reqwest::Client::builder()

@@ -32,6 +32,8 @@ pub struct DiscordChannel {
     pub pins: Vec<String>,
     /// For a DM: the other user.
     pub recipient: Option<String>,
+    /// Permission overwrites as Discord answers them (`allow`/`deny` as decimal strings).
+    pub permission_overwrites: Vec<Value>,
 }
 
 /// A message as the fake holds it.
@@ -139,6 +141,7 @@ impl World {
                 topic: None,
                 pins: Vec::new(),
                 recipient: None,
+                permission_overwrites: Vec::new(),
             },
         );
     }
@@ -294,6 +297,7 @@ impl World {
                         topic: None,
                         pins: Vec::new(),
                         recipient: Some(recipient),
+                        permission_overwrites: Vec::new(),
                     },
                 );
                 id
@@ -337,9 +341,19 @@ impl World {
             }
         }
         let id = self.new_id();
+        // Without overwrites of its own, a channel in a category is synced with the category's.
+        let overwrites = match body.get("permission_overwrites") {
+            Some(given) if !given.is_null() => stored_overwrites(given),
+            _ => parent
+                .as_ref()
+                .and_then(|p| self.channels.get(p))
+                .map(|category| category.permission_overwrites.clone())
+                .unwrap_or_default(),
+        };
         self.add_channel(&id, &name, kind, &guild, parent.as_deref());
-        if let Some(topic) = body.get("topic").and_then(Value::as_str) {
-            if let Some(ch) = self.channels.get_mut(&id) {
+        if let Some(ch) = self.channels.get_mut(&id) {
+            ch.permission_overwrites = overwrites;
+            if let Some(topic) = body.get("topic").and_then(Value::as_str) {
                 ch.topic = Some(topic.to_string());
             }
         }
@@ -366,14 +380,40 @@ impl World {
         if let Some(parent) = body.get("parent_id") {
             ch.parent_id = parent.as_str().map(str::to_string);
         }
+        if let Some(overwrites) = body.get("permission_overwrites").filter(|v| !v.is_null()) {
+            ch.permission_overwrites = stored_overwrites(overwrites);
+        }
         Ok((200, Some(channel_json(ch))))
     }
+}
+
+/// Overwrites as Discord stores and answers them: permission sets become decimal strings.
+fn stored_overwrites(given: &Value) -> Vec<Value> {
+    let bits = |v: &Value| {
+        v.as_u64()
+            .map(|n| n.to_string())
+            .or_else(|| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "0".to_string())
+    };
+    given
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            json!({
+                "id": o["id"].as_str().map(str::to_string).or_else(|| o["id"].as_u64().map(|n| n.to_string())),
+                "type": o["type"].as_u64().unwrap_or(0),
+                "allow": bits(&o["allow"]),
+                "deny": bits(&o["deny"]),
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn channel_json(c: &DiscordChannel) -> Value {
     let mut v = json!({
         "id": c.id, "type": c.kind, "name": c.name, "position": 0, "flags": 0,
-        "permission_overwrites": [], "parent_id": c.parent_id, "topic": c.topic,
+        "permission_overwrites": c.permission_overwrites, "parent_id": c.parent_id, "topic": c.topic,
         "nsfw": false, "rate_limit_per_user": 0, "last_message_id": null,
     });
     if let Some(g) = &c.guild_id {

@@ -3,6 +3,7 @@
 
 mod api;
 mod messages;
+mod people;
 mod socket;
 mod spec;
 mod state;
@@ -23,6 +24,7 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::server::{lock, parse_form, poll_until, FakeError, Served};
+pub use people::{Membership, EXTERNAL_TEAM_ID};
 use socket::SocketHub;
 use spec::{Body, Rejection, SlackSpec, TokenKind};
 pub use state::SlackMessage;
@@ -183,6 +185,16 @@ impl FakeSlack {
     /// Registers a user with a display name (any well-formed `U…` id exists anyway).
     pub fn add_user(&self, id: &str, name: &str) {
         lock(&self.inner.world).add_user(id, name, false);
+    }
+
+    /// Registers a guest or a Slack Connect user from another organisation.
+    pub fn add_outsider(&self, id: &str, name: &str, membership: Membership) {
+        lock(&self.inner.world).add_outsider(id, name, membership);
+    }
+
+    /// Registers a user group (`S…`) with its members.
+    pub fn add_usergroup(&self, id: &str, members: &[&str]) {
+        lock(&self.inner.world).add_usergroup(id, members);
     }
 
     /// Every channel, by id.

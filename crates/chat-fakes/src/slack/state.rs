@@ -79,6 +79,8 @@ pub(crate) struct World {
     pub(crate) channels: BTreeMap<String, Channel>,
     pub(crate) messages: Vec<SlackMessage>,
     pub(crate) users: BTreeMap<String, Value>,
+    /// User groups (`S…`) and their members.
+    pub(crate) usergroups: BTreeMap<String, Vec<String>>,
     pub(crate) views: BTreeMap<String, Value>,
     next_id: u64,
     last_ts: (u64, u64),
@@ -183,6 +185,7 @@ impl World {
                 let user = self.user(&id).ok_or("user_not_found")?;
                 Ok(json!({ "user": user }))
             }
+            "usergroups.users.list" => self.usergroup_users(p),
             "conversations.create" => self.create_channel(p),
             "conversations.info" => {
                 let id = self.channel_id(p)?;
@@ -356,7 +359,7 @@ impl World {
     }
 }
 
-fn user_json(id: &str, name: &str, is_bot: bool) -> Value {
+pub(crate) fn user_json(id: &str, name: &str, is_bot: bool) -> Value {
     json!({
         "id": id,
         "team_id": TEAM_ID,

@@ -85,6 +85,52 @@ fn a_bad_key_is_named_and_the_process_exits_non_zero() {
 }
 
 #[test]
+fn check_and_serve_refuse_a_weak_secret_by_name_without_printing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    std::fs::write(
+        dir.path().join("weak.toml"),
+        format!("{CONFIG}status_token = \"letmein-2024\"\n"),
+    )
+    .unwrap();
+    for command in ["check", "serve"] {
+        let out = commandpost(&[command, "--config", "weak.toml"], dir.path());
+        let printed = text(&out);
+        assert!(!out.status.success(), "{command}: {printed}");
+        assert!(
+            printed.contains("clients[0].status_token: is too short"),
+            "{command}: {printed}"
+        );
+        assert!(
+            !printed.contains("letmein"),
+            "{command} printed the secret: {printed}"
+        );
+    }
+}
+
+#[test]
+fn check_warns_that_discord_without_responder_roles_is_managers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let discord = format!(
+        "[discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"t\"\nguild_id = \"2\"\noncall_channel = \"3\"\n",
+        "ab".repeat(32)
+    );
+    std::fs::write(
+        dir.path().join("discord.toml"),
+        format!("{CONFIG}{discord}"),
+    )
+    .unwrap();
+    let out = commandpost(&["check", "--config", "discord.toml"], dir.path());
+    let printed = text(&out);
+    assert!(out.status.success(), "a warning is not an error: {printed}");
+    assert!(
+        printed.contains("warning: discord.responder_roles"),
+        "{printed}"
+    );
+}
+
+#[test]
 fn migrate_creates_the_database_and_a_corrupt_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());

@@ -146,3 +146,64 @@ fn missing_required_platform_keys_are_named() {
         .to_string();
     assert!(error.contains("signing_secret"), "{error}");
 }
+
+#[test]
+fn weak_secrets_are_refused_by_key_and_never_printed() {
+    let text = format!(
+        "[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"tooshort-7f3a\"\noncall_channel = \"C0ONCALL\"\n\
+         [discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"  \"\nguild_id = \"2\"\noncall_channel = \"3\"\n\
+         [[clients]]\nid = \"acme\"\nname = \"Acme\"\nstatus_token = \"shorttoken-91b\"\n\
+         [[clients]]\nid = \"globex\"\nname = \"Globex\"\npublic_status = true\nstatus_token = \"\"\n",
+        "ab".repeat(32)
+    );
+    let printed = load(&text).unwrap_err().to_string();
+    for key in [
+        "slack.signing_secret: is too short",
+        "discord.bot_token: is empty",
+        "clients[0].status_token: is too short",
+        "clients[1].status_token: is empty",
+    ] {
+        assert!(printed.contains(key), "{key} missing from: {printed}");
+    }
+    for secret in ["tooshort-7f3a", "shorttoken-91b"] {
+        assert!(!printed.contains(secret), "a secret was printed: {printed}");
+    }
+}
+
+#[test]
+fn a_syntax_error_names_the_line_but_never_echoes_it() {
+    let text = "[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"9f8e7d6c5b4a39281706f5e4d3c2b1a0\noncall_channel = \"C0\"\n";
+    let printed = load(text).unwrap_err().to_string();
+    assert!(printed.contains("line 3"), "{printed}");
+    assert!(
+        !printed.contains("9f8e7d6c"),
+        "the secret's line was echoed: {printed}"
+    );
+}
+
+#[test]
+fn responders_must_be_slack_ids_and_discord_roles_numbers() {
+    let text = format!(
+        "[slack]\nbot_token = \"x\"\nsigning_secret = \"{}\"\noncall_channel = \"C0\"\nresponders = [\"U0ALICE\", \"@alice\"]\n\
+         [discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"t\"\nguild_id = \"2\"\noncall_channel = \"3\"\nresponder_roles = [\"oncall\"]\n{ONE_CLIENT}",
+        "s".repeat(32),
+        "ab".repeat(32)
+    );
+    let printed = load(&text).unwrap_err().to_string();
+    assert!(printed.contains("slack.responders[1]"), "{printed}");
+    assert!(!printed.contains("slack.responders[0]"), "{printed}");
+    assert!(printed.contains("discord.responder_roles[0]"), "{printed}");
+}
+
+#[test]
+fn discord_without_responder_roles_is_a_warning() {
+    let text = format!(
+        "[discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"t\"\nguild_id = \"2\"\noncall_channel = \"3\"\n{ONE_CLIENT}",
+        "ab".repeat(32)
+    );
+    let config = load(&text).unwrap();
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].key, "discord.responder_roles");
+    assert!(warnings[0].message.contains("managers"));
+}

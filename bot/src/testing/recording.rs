@@ -21,6 +21,8 @@ pub struct RecordingPlatform {
     name: &'static str,
     delivered: Mutex<Vec<Delivered>>,
     failures: Mutex<VecDeque<DeliveryError>>,
+    /// Deliveries that panic instead of answering (a bug in an adapter, simulated).
+    panics: std::sync::atomic::AtomicUsize,
 }
 
 impl RecordingPlatform {
@@ -29,7 +31,14 @@ impl RecordingPlatform {
             name,
             delivered: Mutex::new(Vec::new()),
             failures: Mutex::new(VecDeque::new()),
+            panics: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// The next `count` deliveries panic, as a buggy adapter would.
+    pub fn panic_next(&self, count: usize) {
+        self.panics
+            .store(count, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn delivered(&self) -> Vec<Delivered> {
@@ -62,6 +71,14 @@ impl ChatPlatform for RecordingPlatform {
         item: &OutboxItem,
         incident: &Incident,
     ) -> Result<Receipt, DeliveryError> {
+        let panics = &self.panics;
+        let ordering = std::sync::atomic::Ordering::SeqCst;
+        if panics
+            .fetch_update(ordering, ordering, |left| left.checked_sub(1))
+            .is_ok()
+        {
+            panic!("the {} adapter panicked (simulated)", self.name);
+        }
         if let Some(error) = self.failures.lock().unwrap().pop_front() {
             return Err(error);
         }

@@ -1,0 +1,175 @@
+//! A faulty destination cannot stop the bot: an absurd `Retry-After` is clamped, a panicking
+//! adapter is caught and the worker goes on, and other clients keep hearing from us.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use commandpost::chat::ChatPlatform;
+use commandpost::commands::{self, UserRef};
+use commandpost::domain::UserId;
+use commandpost::effects::Destination;
+use commandpost::engine::Request;
+use commandpost::testing::app::{spawn_app, TestApp};
+use commandpost::testing::recording::RecordingPlatform;
+use commandpost::testing::webhook::FakeWebhook;
+
+fn config(acme_hook: &FakeWebhook, globex_hook: &FakeWebhook) -> String {
+    format!(
+        r#"
+database_url = "sqlite://{{dir}}/test.db"
+[policy]
+first_update_within = "30m"
+update_every = "30m"
+nudge_before = "5m"
+escalate_after = "5m"
+
+[[clients]]
+id = "acme"
+name = "Acme Corp"
+webhook_url = "{}"
+
+[[clients]]
+id = "globex"
+name = "Globex"
+webhook_url = "{}"
+"#,
+        acme_hook.url(),
+        globex_hook.url()
+    )
+}
+
+async fn run(app: &TestApp, room: Option<&str>, line: &str) -> String {
+    let request = Request {
+        platform: "console",
+        user: UserId::new("console:alice"),
+        room: room.map(str::to_owned),
+        command: commands::parse(line).unwrap(),
+        resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
+        responder: true,
+    };
+    let response = app.app.engine.handle(request).await.unwrap();
+    response
+        .opened_room
+        .map(|room| format!("R-{room}"))
+        .unwrap_or_default()
+}
+
+/// Polls until `condition` holds: the background worker runs on its own schedule.
+async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn health(app: &TestApp) -> u16 {
+    reqwest::get(app.url("/healthz"))
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_delays_only_that_destination_and_only_briefly() {
+    let acme_hook = FakeWebhook::start().await;
+    let globex_hook = FakeWebhook::start().await;
+    acme_hook.answer_next(503, Some(u64::MAX));
+    let chat = Arc::new(RecordingPlatform::new("console"));
+    let app = spawn_app(
+        &config(&acme_hook, &globex_hook),
+        true,
+        vec![chat.clone() as Arc<dyn ChatPlatform>],
+    )
+    .await;
+    let acme_room = run(&app, None, "/incident declare P1 acme Email is down").await;
+    let globex_room = run(&app, None, "/incident declare P1 globex VPN is down").await;
+    eventually("both rooms open", || {
+        chat.delivered()
+            .iter()
+            .filter(|d| matches!(d.destination, Destination::OpenRoom { .. }))
+            .count()
+            == 2
+    })
+    .await;
+    run(
+        &app,
+        Some(&acme_room),
+        "/incident update Investigating the mail outage.",
+    )
+    .await;
+    eventually("acme's webhook refused once", || {
+        acme_hook.calls().len() == 1
+    })
+    .await;
+    run(
+        &app,
+        Some(&globex_room),
+        "/incident update Investigating the VPN.",
+    )
+    .await;
+    eventually("globex heard", || globex_hook.received().len() == 1).await;
+    assert_eq!(health(&app).await, 200);
+
+    // The wait asked for is clamped to the backoff cap (5 minutes), so acme hears soon after.
+    app.clock.advance(Duration::from_secs(301));
+    eventually("acme heard after the capped wait", || {
+        acme_hook.received().len() == 1
+    })
+    .await;
+    // Timers still fire: globex's next update is due 30 minutes after its first.
+    app.clock.advance(Duration::from_secs(26 * 60));
+    eventually("a nudge", || {
+        chat.texts_to(|d| matches!(d, Destination::Room { .. }))
+            .iter()
+            .any(|t| t.contains("⏰"))
+    })
+    .await;
+    assert_eq!(health(&app).await, 200);
+}
+
+#[tokio::test]
+async fn a_panicking_adapter_is_caught_and_the_worker_goes_on() {
+    let acme_hook = FakeWebhook::start().await;
+    let globex_hook = FakeWebhook::start().await;
+    let chat = Arc::new(RecordingPlatform::new("console"));
+    chat.panic_next(1);
+    let app = spawn_app(
+        &config(&acme_hook, &globex_hook),
+        true,
+        vec![chat.clone() as Arc<dyn ChatPlatform>],
+    )
+    .await;
+    run(&app, None, "/incident declare P1 acme Email is down").await;
+    let panics = || async {
+        let text = reqwest::get(app.metrics_url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find(|l| l.starts_with("commandpost_worker_panics_total"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    for _ in 0..200 {
+        if panics().await >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(panics().await >= 1.0, "the panic was counted");
+    // The claim of the item being delivered when it panicked lapses; then it is delivered.
+    app.clock.advance(Duration::from_secs(180));
+    eventually("the room opens after the panic", || {
+        chat.delivered()
+            .iter()
+            .any(|d| matches!(d.destination, Destination::OpenRoom { .. }))
+    })
+    .await;
+    assert_eq!(health(&app).await, 200);
+}

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod chat;
 pub mod check;
+pub mod client_text;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -487,3 +487,72 @@ async fn the_knowledge_base_reloads_when_files_change() {
     );
     assert!(!knowledge.reload_if_changed(), "no change, no reload");
 }
+
+#[tokio::test]
+async fn a_clients_question_cannot_ping_or_link_in_the_oncall_channel() {
+    let world = World::new().await;
+    world
+        .ask(
+            "mallory",
+            "acme",
+            "<!channel> urgent: approve <https://evil.example|the invoice> or [this](https://evil.example) <@console:boss>",
+        )
+        .await
+        .unwrap();
+    let posts = world.oncall();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    let ticket = &posts[0];
+    for raw in ["<!channel>", "<https://", "<@console:boss>", "](https"] {
+        assert!(
+            !ticket.contains(raw),
+            "{raw} reached on-call as markup: {ticket}"
+        );
+    }
+    assert!(ticket.contains("&lt;!channel&gt;"), "{ticket}");
+    assert!(
+        ticket.contains("<@console:mallory>"),
+        "our own mention stays: {ticket}"
+    );
+}
+
+#[tokio::test]
+async fn one_asker_opens_at_most_ten_tickets_an_hour() {
+    let world = World::new().await;
+    for n in 0..10 {
+        let answer = world
+            .ask(
+                "flood",
+                "acme",
+                &format!("the zorblax {n} makes a qwv{n} noise"),
+            )
+            .await
+            .unwrap();
+        assert!(answer.text.contains("TKT-"), "{}", answer.text);
+    }
+    let refused = world
+        .ask("flood", "acme", "the zorblax eleven makes a noise")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("opened 10 tickets in the last hour"),
+        "{refused}"
+    );
+    assert_eq!(
+        world.oncall().len(),
+        10,
+        "the eleventh never reached on-call"
+    );
+    // Someone else of the same client is not held back.
+    let other = world
+        .ask("nina", "acme", "the zorblax twelve makes a noise")
+        .await
+        .unwrap();
+    assert!(other.text.contains("TKT-"), "{}", other.text);
+    // An hour later the asker may open tickets again.
+    world.clock.advance(std::time::Duration::from_secs(3601));
+    let later = world
+        .ask("flood", "acme", "the zorblax thirteen makes a noise")
+        .await
+        .unwrap();
+    assert!(later.text.contains("TKT-"), "{}", later.text);
+}

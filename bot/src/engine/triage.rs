@@ -34,9 +34,10 @@ fn excerpt(body: &str) -> String {
     text
 }
 
+/// What someone typed, quoted and shortened, escaped so it cannot ping or link anywhere.
 pub(super) fn quote(question: &str) -> String {
     let short: String = question.chars().take(200).collect();
-    format!("“{}”", short.trim())
+    format!("“{}”", crate::client_text::escape(short.trim()))
 }
 
 impl Engine {
@@ -130,6 +131,8 @@ impl Engine {
             .search(client.id.as_str(), question, crate::kb::SUGGESTIONS);
         let slugs: Vec<String> = hits.iter().map(|hit| hit.slug.clone()).collect();
         if slugs.is_empty() {
+            self.check_ticket_allowance(&client.id, &request.user)
+                .await?;
             metrics::counter!("commandpost_l1_escalations_total", "client" => client.id.to_string()).increment(1);
             let stored = self
                 .store
@@ -167,6 +170,34 @@ impl Engine {
             ],
             ..Response::private(text)
         })
+    }
+
+    /// Refuses a new ticket when this person opened `triage.tickets_per_hour` in the last hour:
+    /// one asker (or a script in their name) must not bury the on-call channel.
+    pub(super) async fn check_ticket_allowance(
+        &self,
+        client: &ClientId,
+        asker: &UserId,
+    ) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        let hour_ago = now - chrono::Duration::hours(1);
+        let opened = self
+            .store
+            .recent_support_requests(client, hour_ago)
+            .await?
+            .iter()
+            .filter(|r| &r.asker == asker && r.escalated_at.is_some_and(|at| at > hour_ago))
+            .count();
+        let allowed = self.config.triage.tickets_per_hour;
+        if opened < allowed {
+            return Ok(());
+        }
+        metrics::counter!("commandpost_l1_tickets_throttled_total", "client" => client.to_string())
+            .increment(1);
+        info!(%client, %asker, opened, "ticket refused: too many in the last hour");
+        Err(EngineError::Refused(format!(
+            "You have opened {opened} tickets in the last hour, the most one person can; the on-call team is working through them. Please wait a little before asking again, or add to a ticket you already have."
+        )))
     }
 
     /// An open incident of this client that the question is about, if any.

@@ -58,6 +58,8 @@ impl Engine {
                 Ok(Response::private("Glad that helped; marked as solved."))
             }
             TriageCommand::StillNeedHelp { .. } => {
+                self.check_ticket_allowance(&support.client, &support.asker)
+                    .await?;
                 let mut escalated = support.clone();
                 escalated.outcome = SupportOutcome::Escalated;
                 let messages = self.ticket_messages(&escalated);
@@ -159,7 +161,7 @@ impl Engine {
         }
         let first: String = questions
             .first()
-            .map(|q| q.chars().take(60).collect())
+            .map(|q| crate::client_text::title(q).chars().take(60).collect())
             .unwrap_or_default();
         let title = format!("Reported by {} users: {}", ids.len().max(1), first.trim());
         let (incident, response) = self.declare(request, Severity::P1, client, &title).await?;

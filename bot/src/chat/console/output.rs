@@ -94,7 +94,7 @@ impl ConsoleOutput {
             .with_timezone(&self.tz)
             .format("%H:%M:%S")
             .to_string();
-        let text = self.emphasise(&plain_mentions(text));
+        let text = self.emphasise(&crate::client_text::unescape(&plain_mentions(text)));
         let mut lines = text.lines();
         let first = lines.next().unwrap_or_default();
         let indent = " ".repeat(time.len() + place.chars().count() + 4);

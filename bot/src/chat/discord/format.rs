@@ -14,9 +14,17 @@ pub const MAX_TITLE: usize = 256;
 /// Slack's `*bold*` → `**bold**`.
 pub fn discord_text(text: &str) -> String {
     text.lines()
-        .map(|line| bold(&mentions(line)))
+        .map(|line| unescape(&bold(&mentions(line))))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Slack's escapes (client text, see `client_text`) as Discord shows the characters literally:
+/// a backslash stops `<@…>` from being a mention. Done after mentions, so an escaped one never is.
+fn unescape(line: &str) -> String {
+    line.replace("&lt;", "\\<")
+        .replace("&gt;", "\\>")
+        .replace("&amp;", "&")
 }
 
 fn mentions(text: &str) -> String {
@@ -101,6 +109,11 @@ mod tests {
         assert_eq!(discord_text("**already**"), "**already**");
         assert_eq!(discord_text("a <@unclosed"), "a <@unclosed");
         assert_eq!(discord_text("*one*\n*two*"), "**one**\n**two**");
+        let typed_by_a_client = crate::client_text::escape("<@discord:42> & <@everyone>");
+        assert_eq!(
+            discord_text(&typed_by_a_client),
+            "\\<@discord:42\\> & \\<@everyone\\>"
+        );
     }
 
     #[test]

@@ -67,7 +67,7 @@ mod tests {
     fn titles_keep_words_and_drop_markup() {
         assert_eq!(
             title("<!here> VPN *down* for [all](http://x) users!"),
-            "here VPN down for all (http://x) users!"
+            "!here VPN down for all (http://x) users!"
         );
     }
 }

@@ -556,3 +556,47 @@ async fn one_asker_opens_at_most_ten_tickets_an_hour() {
         .unwrap();
     assert!(later.text.contains("TKT-"), "{}", later.text);
 }
+
+#[tokio::test]
+async fn two_simultaneous_declare_clicks_make_one_incident_and_one_room() {
+    let world = World::new().await;
+    for asker in ["ann", "carl", "dan"] {
+        world
+            .ask(asker, "acme", "outlook will not open")
+            .await
+            .unwrap();
+    }
+    let click = || {
+        Command::Triage(TriageCommand::DeclareFromBurst {
+            client: commandpost::domain::ClientId::parse("acme").unwrap(),
+            requests: vec![1, 2, 3],
+        })
+    };
+    let (olga, pete) = tokio::join!(
+        world.send("olga", "oncall", click()),
+        world.send("pete", "oncall", click())
+    );
+    let (won, lost) = match (olga, pete) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one click declares: {other:?}"),
+    };
+    assert!(won.text.contains("Declared INC-"), "{}", won.text);
+    assert!(
+        lost.contains("was already declared for these requests by <@console:"),
+        "{lost}"
+    );
+    let incidents = world
+        .app
+        .store
+        .incidents(&commandpost::store::IncidentFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(incidents.len(), 1);
+    let rooms = world
+        .chat
+        .delivered()
+        .into_iter()
+        .filter(|d| matches!(d.destination, Destination::OpenRoom { .. }))
+        .count();
+    assert_eq!(rooms, 1, "one room");
+}

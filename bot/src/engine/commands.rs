@@ -80,7 +80,7 @@ impl Engine {
                 client,
                 title,
             } => self
-                .declare(request, *severity, client, title)
+                .declare(request, *severity, client, title, &[])
                 .await
                 .map(|(_, response)| response),
             IncidentCommand::Review => self.review_link(request).await,
@@ -90,12 +90,15 @@ impl Engine {
     }
 
     /// Opens an incident; the declarer commands it. Returns it with the declarer's reply.
+    /// `answers` are support requests the incident is declared for, linked in the same
+    /// transaction (and refused if another declaration linked them first).
     pub(super) async fn declare(
         &self,
         request: &Request,
         severity: crate::domain::Severity,
         client_id: &crate::domain::ClientId,
         title: &str,
+        answers: &[i64],
     ) -> Result<(Incident, Response), EngineError> {
         let client = self
             .config
@@ -131,14 +134,19 @@ impl Engine {
         };
         incident.apply(&requested);
         let deliveries = self.declaration_messages(&incident, request.platform, &room_name)?;
-        self.commit(Change {
+        let change = Change {
             timer_at: self.timer_at(&incident),
             incident: incident.clone(),
             expected_version: 0,
             events: vec![declared, requested],
             deliveries,
-        })
-        .await?;
+        };
+        if answers.is_empty() {
+            self.commit(change).await?;
+        } else {
+            self.store.commit_linking(change, answers).await?;
+            self.outbox_ready.notify_one();
+        }
         info!(incident = %incident.id, "incident declared");
         metrics::counter!("commandpost_incidents_declared_total", "severity" => severity.as_str())
             .increment(1);

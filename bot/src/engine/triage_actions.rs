@@ -3,9 +3,9 @@
 use super::triage::{quote, triage_message};
 use super::{Engine, EngineError, Request, Response};
 use crate::commands::TriageCommand;
-use crate::domain::{ClientId, Severity};
+use crate::domain::{ClientId, IncidentId, Severity};
 use crate::effects::{Delivery, Destination};
-use crate::store::{SupportOutcome, SupportUpdate};
+use crate::store::{StoreError, SupportOutcome, SupportUpdate};
 
 impl Engine {
     pub(super) async fn triage(
@@ -144,6 +144,7 @@ impl Engine {
         ids: &[i64],
     ) -> Result<Response, EngineError> {
         let mut questions = Vec::new();
+        let mut found = Vec::new();
         for id in ids {
             if let Some(support) = self.store.support_request(*id).await? {
                 if &support.client != client {
@@ -151,12 +152,11 @@ impl Engine {
                         "those requests belong to another client",
                     ));
                 }
-                if support.incident_id.is_some() {
-                    return Err(EngineError::Unavailable(
-                        "those requests are already linked to an incident; see /incident status in its room",
-                    ));
+                if let Some(incident) = &support.incident_id {
+                    return Err(self.already_declared(incident).await);
                 }
                 questions.push(support.question);
+                found.push(*id);
             }
         }
         let first: String = questions
@@ -164,8 +164,33 @@ impl Engine {
             .map(|q| crate::client_text::title(q).chars().take(60).collect())
             .unwrap_or_default();
         let title = format!("Reported by {} users: {}", ids.len().max(1), first.trim());
-        let (incident, response) = self.declare(request, Severity::P1, client, &title).await?;
-        self.store.link_support_requests(ids, &incident.id).await?;
-        Ok(response)
+        match self
+            .declare(request, Severity::P1, client, &title, &found)
+            .await
+        {
+            Ok((_, response)) => Ok(response),
+            // Someone clicked the same button a moment earlier and their declaration won.
+            Err(EngineError::Store(StoreError::AlreadyLinked(id))) => {
+                let support = self.store.support_request(id).await?;
+                match support.and_then(|s| s.incident_id) {
+                    Some(incident) => Err(self.already_declared(&incident).await),
+                    None => Err(EngineError::Unavailable(
+                        "those requests were just linked to an incident; see the on-call channel",
+                    )),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Tells the second person to click Declare who was first.
+    async fn already_declared(&self, id: &IncidentId) -> EngineError {
+        let by = match self.store.incident(id).await {
+            Ok(Some(stored)) => format!(" by {}", stored.incident.declared_by.mention()),
+            _ => String::new(),
+        };
+        EngineError::Refused(format!(
+            "{id} was already declared for these requests{by}; see `/incident status` in its room"
+        ))
     }
 }

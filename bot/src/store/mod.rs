@@ -43,6 +43,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} was changed by someone else at the same time; try again")]
     Conflict(IncidentId),
+    #[error("support request {0} is already linked to an incident")]
+    AlreadyLinked(i64),
     #[error("stored data is unreadable ({0}); the database may be corrupt")]
     Corrupt(String),
     #[error("`{0}` is not a database URL this build supports: use sqlite://FILE or postgres://USER@HOST:PORT/DB")]
@@ -170,11 +172,10 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
         deliveries: Vec<Delivery>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    async fn link_support_requests(
-        &self,
-        ids: &[i64],
-        incident: &IncidentId,
-    ) -> Result<(), StoreError>;
+    /// Commits a new incident together with the support requests it answers, in one
+    /// transaction: each request is linked only while it is unlinked, so of two simultaneous
+    /// Declare P1 clicks one wins and the other gets [`StoreError::AlreadyLinked`], writing nothing.
+    async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError>;
 
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError>;
     async fn status_posts(
@@ -211,5 +212,7 @@ macro_rules! on_both_backends {
 
 #[cfg(test)]
 mod review_tests;
+#[cfg(test)]
+mod support_tests;
 #[cfg(test)]
 mod tests;

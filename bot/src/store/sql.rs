@@ -295,13 +295,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn link_support_requests(
-        &self,
-        ids: &[i64],
-        incident: &IncidentId,
-    ) -> Result<(), StoreError> {
+    async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        support::link_incident(&mut tx, ids, incident).await?;
+        // The incident first (the link references it); a concurrent declare then waits on the
+        // requests' row locks and finds them linked. Dropping `tx` on the error rolls back.
+        write_change(&mut tx, &change, change_time(&change)).await?;
+        support::link_unlinked(&mut tx, requests, &change.incident.id).await?;
         tx.commit().await?;
         Ok(())
     }

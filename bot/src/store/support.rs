@@ -222,17 +222,24 @@ pub async fn mark_alerted(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), S
     Ok(())
 }
 
-pub async fn link_incident(
+/// Links each request to `incident`, refusing (and leaving the rest to the caller's rollback)
+/// when one is already linked: the link is the guard against declaring twice.
+pub async fn link_unlinked(
     conn: &mut AnyConnection,
     ids: &[i64],
     incident: &IncidentId,
 ) -> Result<(), StoreError> {
     for id in ids {
-        sqlx::query("UPDATE support_requests SET incident_id = $1 WHERE id = $2")
-            .bind(incident.as_str())
-            .bind(*id)
-            .execute(&mut *conn)
-            .await?;
+        let linked = sqlx::query(
+            "UPDATE support_requests SET incident_id = $1 WHERE id = $2 AND incident_id IS NULL",
+        )
+        .bind(incident.as_str())
+        .bind(*id)
+        .execute(&mut *conn)
+        .await?;
+        if linked.rows_affected() == 0 {
+            return Err(StoreError::AlreadyLinked(*id));
+        }
     }
     Ok(())
 }

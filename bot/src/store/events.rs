@@ -1,4 +1,11 @@
 //! The `processed_events` table: inbound events already handled, kept for a week.
+//!
+//! An event is recorded as handled in the same transaction as its effect: the adapter runs its
+//! handling inside [`handling_event`], and every write made there (an incident change, a support
+//! request) also inserts the event's id, or fails with [`StoreError::AlreadyHandled`] when a
+//! concurrent retry got there first. A crash before the commit leaves the event unrecorded, so
+//! the platform's retry is handled; a retry after it is recognised. A task-local carries the id
+//! so that the engine in between need not know about platform event ids.
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
@@ -7,6 +14,50 @@ use super::{sql::millis, StoreError};
 
 /// How long an event id is remembered; platforms retry for minutes, not days.
 const KEEP_DAYS: i64 = 7;
+
+tokio::task_local! {
+    static HANDLING: (String, String);
+}
+
+/// Runs `work` (the handling of one inbound event) so its writes record the event as handled.
+pub async fn handling_event<F: std::future::Future>(
+    platform: &str,
+    event_id: &str,
+    work: F,
+) -> F::Output {
+    HANDLING
+        .scope((platform.to_owned(), event_id.to_owned()), work)
+        .await
+}
+
+/// Inside [`handling_event`]: records the event in the caller's transaction, or refuses.
+pub async fn record_current(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let Ok((platform, event_id)) = HANDLING.try_with(Clone::clone) else {
+        return Ok(());
+    };
+    if first_sighting(conn, &platform, &event_id, now).await? {
+        Ok(())
+    } else {
+        Err(StoreError::AlreadyHandled(event_id))
+    }
+}
+
+/// Whether an event was already handled (a retry), without recording anything.
+pub async fn seen(
+    conn: &mut AnyConnection,
+    platform: &str,
+    event_id: &str,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT 1 FROM processed_events WHERE platform = $1 AND event_id = $2")
+        .bind(platform)
+        .bind(event_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
 
 pub async fn first_sighting(
     conn: &mut AnyConnection,

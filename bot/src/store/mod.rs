@@ -27,6 +27,7 @@ use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{Delivery, OutboxItem, Receipt};
 
 pub use backend::Backend;
+pub use events::handling_event;
 pub use postmortems::{ReviewFilter, ReviewPage, ReviewRow};
 pub use review::ReviewStore;
 pub use sessions::Session;
@@ -43,6 +44,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} was changed by someone else at the same time; try again")]
     Conflict(IncidentId),
+    #[error("event {0} was already handled")]
+    AlreadyHandled(String),
     #[error("support request {0} is already linked to an incident")]
     AlreadyLinked(i64),
     #[error("stored data is unreadable ({0}); the database may be corrupt")]
@@ -108,6 +111,9 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
     async fn next_timer_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// How many open incidents have an overdue client update.
     async fn overdue_incidents(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
+
+    /// Whether an inbound event was already handled (its effect committed), recording nothing.
+    async fn already_handled(&self, platform: &str, event_id: &str) -> Result<bool, StoreError>;
 
     /// Records an inbound event id; `false` when it was seen before (a retry to acknowledge only).
     async fn first_sighting(

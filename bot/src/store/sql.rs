@@ -73,6 +73,7 @@ pub(super) async fn write_change(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let incident = &change.incident;
+    events::record_current(conn, now).await?;
     if change.expected_version == 0 {
         incidents::insert(conn, incident, change.timer_at).await?;
     } else if !incidents::update(conn, incident, change.expected_version, change.timer_at).await? {
@@ -169,6 +170,11 @@ impl Store for SqlStore {
         incidents::overdue(&mut conn, now).await
     }
 
+    async fn already_handled(&self, platform: &str, event_id: &str) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        events::seen(&mut conn, platform, event_id).await
+    }
+
     async fn first_sighting(
         &self,
         platform: &str,
@@ -239,6 +245,7 @@ impl Store for SqlStore {
         messages: &(dyn for<'r> Fn(&'r SupportRequest) -> Vec<Delivery> + Send + Sync),
     ) -> Result<SupportRequest, StoreError> {
         let mut tx = self.pool.begin().await?;
+        events::record_current(&mut tx, new.at).await?;
         let request = support::insert(&mut tx, &new).await?;
         for delivery in messages(&request) {
             outbox::enqueue(&mut tx, None, &request.client, None, &delivery, new.at).await?;

@@ -1,4 +1,5 @@
-//! Support requests on both backends: the link that makes Declare P1 idempotent.
+//! Support requests on both backends: the link that makes Declare P1 idempotent, and inbound
+//! events recorded as handled in the transaction of their effect.
 
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -101,7 +102,66 @@ async fn a_linked_request_is_never_relinked(store: &dyn Store) {
     assert!(store.incident(&late.incident.id).await.unwrap().is_none());
 }
 
+async fn an_event_is_handled_when_its_effect_commits_and_only_then(store: &dyn Store) {
+    // The effect commits: the event is recorded with it, and a retry's write is refused.
+    handling_event("slack", "Ev1", async {
+        asked(store, "console:ann").await;
+    })
+    .await;
+    assert!(store.already_handled("slack", "Ev1").await.unwrap());
+    let retry = handling_event("slack", "Ev1", async {
+        store
+            .create_support_request(
+                NewSupportRequest {
+                    client: ClientId::parse("acme").unwrap(),
+                    asker: UserId::new("console:ann"),
+                    platform: "console".into(),
+                    channel: "support:acme".into(),
+                    question: "nobody can log in".into(),
+                    suggestions: Vec::new(),
+                    outcome: SupportOutcome::Escalated,
+                    incident_id: None,
+                    at: t0(),
+                },
+                &|_| Vec::new(),
+            )
+            .await
+    })
+    .await;
+    assert!(
+        matches!(retry, Err(StoreError::AlreadyHandled(ref id)) if id == "Ev1"),
+        "{retry:?}"
+    );
+    let acme = ClientId::parse("acme").unwrap();
+    let since = t0() - chrono::Duration::hours(1);
+    assert_eq!(
+        store
+            .recent_support_requests(&acme, since)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The handling fails before its effect commits (a conflict here, a crash in life): the
+    // event stays unrecorded, so the platform's retry is handled.
+    let change = new_incident(store, "console:alice").await;
+    let failed = handling_event("slack", "Ev2", async {
+        let mut stale = change.clone();
+        stale.expected_version = 7;
+        store.commit(stale).await
+    })
+    .await;
+    assert!(matches!(failed, Err(StoreError::Conflict(_))), "{failed:?}");
+    assert!(!store.already_handled("slack", "Ev2").await.unwrap());
+    handling_event("slack", "Ev2", store.commit(change))
+        .await
+        .unwrap();
+    assert!(store.already_handled("slack", "Ev2").await.unwrap());
+}
+
 on_both_backends!(
     two_simultaneous_declarations_link_once,
     a_linked_request_is_never_relinked,
+    an_event_is_handled_when_its_effect_commits_and_only_then,
 );

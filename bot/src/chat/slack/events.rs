@@ -12,7 +12,7 @@ use super::{blocks, user_id, Adapter, PLATFORM};
 use crate::commands::{self, Command, IncidentCommand};
 use crate::domain::{ClientId, UserId};
 use crate::engine::{Engine, EngineError, Request, Response};
-use crate::store::StoreError;
+use crate::store::{handling_event, StoreError};
 
 /// A plain message in a client's Slack support channel: level-1 triage against the knowledge
 /// base, exactly as `/help <text>` typed there (the engine finds the client from the channel).
@@ -49,6 +49,15 @@ fn without_leading_mentions(text: &str) -> &str {
             .trim_start();
     }
     rest
+}
+
+/// A retry of this event was handled while this delivery of it ran: the person already has
+/// their answer from that one.
+fn is_a_concurrent_retry(result: &Result<Response, EngineError>) -> bool {
+    matches!(
+        result,
+        Err(EngineError::Store(StoreError::AlreadyHandled(_)))
+    )
 }
 
 fn text_of<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
@@ -90,13 +99,14 @@ impl Adapter {
                 let Some(event_id) = text_of(&body, "event_id") else {
                     return Ok(Ack::Empty);
                 };
-                let now = self.engine.clock().now();
-                let first = self
+                // Recorded as handled by the write that handles it (see `store::handling_event`),
+                // so a crash before that write lets Slack's retry through.
+                let handled = self
                     .engine
                     .store()
-                    .first_sighting(PLATFORM, event_id, now)
+                    .already_handled(PLATFORM, event_id)
                     .await?;
-                if !first {
+                if handled {
                     debug!(
                         event_id,
                         retry, "event already handled; acknowledging the retry"
@@ -110,9 +120,11 @@ impl Adapter {
                     kind = text_of(&event, "type").unwrap_or("-")
                 );
                 let this = self.clone();
-                let _ =
-                    within_budget(async move { this.handle_event(event).await }.instrument(span))
-                        .await;
+                let event_id = event_id.to_owned();
+                let work = async move {
+                    handling_event(PLATFORM, &event_id, this.handle_event(event)).await
+                };
+                let _ = within_budget(work.instrument(span)).await;
                 Ok(Ack::Empty)
             }
             _ => Ok(Ack::Empty),
@@ -154,6 +166,9 @@ impl Adapter {
         let result =
             triage_support_message(&self.engine, client, channel, &UserId::new(user), question)
                 .await;
+        if is_a_concurrent_retry(&result) {
+            return;
+        }
         let mut reply = Reply::from_engine(&result);
         reply.public = false;
         let to = ReplyTo {
@@ -193,6 +208,9 @@ impl Adapter {
                 responder,
             })
             .await;
+        if is_a_concurrent_retry(&result) {
+            return;
+        }
         let mut reply = Reply::from_engine(&result);
         if is_status && reply.public {
             if let Ok(Some(stored)) = self

@@ -287,3 +287,53 @@ async fn a_status_page_opens_only_with_its_own_clients_token() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_and_survive_absurd_page_numbers() {
+    let world = World::new().await;
+    world.resolved_incident("acme", "Email is down").await;
+    let cookie = world.signed_in().await;
+    for path in [
+        "/incidents",
+        "/incidents?page=9223372036854775807",
+        "/signin",
+    ] {
+        let response = world
+            .http
+            .get(world.url(path))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_behind_a_tls_proxy() {
+    let world = World::new().await;
+    let path = world.sign_in_link(None).await;
+    let page = world.http.get(world.url(&path)).send().await.unwrap();
+    let signin = review_support::set_cookie(&page, "cp_signin").unwrap();
+    let csrf = input_value(&page.text().await.unwrap(), "csrf").unwrap();
+    let response = world
+        .http
+        .post(world.url(&path))
+        .header("x-forwarded-proto", "https")
+        .header(reqwest::header::COOKIE, format!("cp_signin={signin}"))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let line = set_cookie_line(&response, "cp_session").unwrap();
+    assert!(line.contains("; Secure"), "{line}");
+}

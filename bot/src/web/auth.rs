@@ -32,19 +32,30 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// Whether the browser reached us over TLS: the public URL says so, or the TLS-terminating
+/// proxy in front does (`X-Forwarded-Proto: https`).
+fn over_tls(state: &PagesState, headers: &HeaderMap) -> bool {
+    state
+        .engine
+        .config()
+        .http
+        .public_url
+        .starts_with("https://")
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
 fn set_cookie(
     state: &PagesState,
+    headers: &HeaderMap,
     name: &str,
     value: &str,
     path: &str,
     max_age: i64,
 ) -> HeaderValue {
-    let secure = state
-        .engine
-        .config()
-        .http
-        .public_url
-        .starts_with("https://");
+    let secure = over_tls(state, headers);
     let text = format!(
         "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }
@@ -134,7 +145,11 @@ fn refused(state: &PagesState, why: &str) -> Response {
 }
 
 /// `GET /signin/{token}`: a button to sign in, so link previews cannot use up the link.
-pub async fn confirm(State(state): State<PagesState>, Path(token): Path<String>) -> Response {
+pub async fn confirm(
+    State(state): State<PagesState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
     let now = state.engine.clock().now();
     let link = match state.engine.store().sign_in_link(&hash_token(&token)).await {
         Ok(link) => link,
@@ -168,7 +183,14 @@ pub async fn confirm(State(state): State<PagesState>, Path(token): Path<String>)
     let max_age = (link.expires_at - now).num_seconds().max(1);
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(&state, SIGN_IN_COOKIE, &form_token, "/signin", max_age),
+        set_cookie(
+            &state,
+            &headers,
+            SIGN_IN_COOKIE,
+            &form_token,
+            "/signin",
+            max_age,
+        ),
     );
     response
 }
@@ -231,15 +253,15 @@ pub async fn sign_in(
         false => "/incidents".to_owned(),
     };
     let mut response = Redirect::to(&next).into_response();
-    let headers = response.headers_mut();
+    let out = response.headers_mut();
     let age = SESSION_HOURS * 3600;
-    headers.append(
+    out.append(
         header::SET_COOKIE,
-        set_cookie(&state, SESSION_COOKIE, &session, "/", age),
+        set_cookie(&state, &headers, SESSION_COOKIE, &session, "/", age),
     );
-    headers.append(
+    out.append(
         header::SET_COOKIE,
-        set_cookie(&state, SIGN_IN_COOKIE, "", "/signin", 0),
+        set_cookie(&state, &headers, SIGN_IN_COOKIE, "", "/signin", 0),
     );
     response
 }
@@ -247,6 +269,7 @@ pub async fn sign_in(
 /// `POST /signout`: ends the session.
 pub async fn sign_out(
     State(state): State<PagesState>,
+    headers: HeaderMap,
     manager: Manager,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -264,7 +287,7 @@ pub async fn sign_out(
     let mut response = Redirect::to("/signin").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(&state, SESSION_COOKIE, "", "/", 0),
+        set_cookie(&state, &headers, SESSION_COOKIE, "", "/", 0),
     );
     response
 }

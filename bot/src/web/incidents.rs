@@ -103,7 +103,8 @@ pub async fn list(
             }
         }
     }
-    let page = query.page.unwrap_or(1).max(1);
+    // Bounded so `(page - 1) * PAGE_SIZE` cannot overflow, whatever the URL says.
+    let page = query.page.unwrap_or(1).clamp(1, i64::MAX / PAGE_SIZE);
     let result = state
         .engine
         .store()

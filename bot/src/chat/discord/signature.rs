@@ -50,7 +50,7 @@ pub fn verify(
     key.verify_strict(&message, &Signature::from_bytes(&bytes))
         .map_err(|_| SignatureError::Invalid)?;
     let signed_at: i64 = timestamp.parse().map_err(|_| SignatureError::Malformed)?;
-    if (now.timestamp() - signed_at).abs() > MAX_SKEW_SECS {
+    if now.timestamp().abs_diff(signed_at) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     Ok(())
@@ -94,6 +94,15 @@ mod tests {
             verify(&key, Some(&early), Some(&future), body, now),
             Err(SignatureError::Stale)
         );
+        for extreme in [i64::MIN, i64::MAX] {
+            let ts = extreme.to_string();
+            let signed = sign_interaction(&signing, &ts, body);
+            assert_eq!(
+                verify(&key, Some(&signed), Some(&ts), body, now),
+                Err(SignatureError::Stale),
+                "no overflow at {ts}"
+            );
+        }
     }
 
     #[test]

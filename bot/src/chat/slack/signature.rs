@@ -56,7 +56,7 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp)?;
-    if (now.timestamp() - sent).abs() > WINDOW_SECS {
+    if now.timestamp().abs_diff(sent) > WINDOW_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let given = signature
@@ -145,5 +145,18 @@ mod tests {
             verify(SECRET, Some("soon"), Some(EXPECTED), body, now),
             Err(SignatureError::BadTimestamp)
         );
+        // Extreme timestamps are stale, not an arithmetic overflow.
+        for extreme in [i64::MIN, i64::MAX] {
+            assert_eq!(
+                verify(
+                    SECRET,
+                    Some(&extreme.to_string()),
+                    Some(EXPECTED),
+                    body,
+                    now
+                ),
+                Err(SignatureError::Stale)
+            );
+        }
     }
 }

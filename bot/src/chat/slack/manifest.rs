@@ -14,7 +14,6 @@ pub const SCOPES: &[(&str, &str)] = &[
         "channels:manage",
         "create incident rooms, invite people, set the topic",
     ),
-    ("channels:read", "look up channels"),
     (
         "chat:write",
         "briefs, notices, nudges, announcements and client updates",
@@ -24,8 +23,45 @@ pub const SCOPES: &[(&str, &str)] = &[
         "post in a client status channel without being invited",
     ),
     ("commands", "the /incident and /help commands"),
+    (
+        "im:write",
+        "open a direct message to send a manager the review sign-in link",
+    ),
     ("pins:write", "pin the brief"),
-    ("users:read", "show people by name"),
+    (
+        "usergroups:read",
+        "members of the user groups listed in slack.responders",
+    ),
+    (
+        "users:read",
+        "tell full members of the workspace from guests and Slack Connect users",
+    ),
+];
+
+/// The bot scope each Web API method the adapter calls needs (`None`: no scope), from Slack's
+/// method reference; a test keeps this, `SCOPES` and the calls in `api.rs` in step.
+const METHOD_SCOPES: &[(&str, Option<&str>)] = &[
+    ("auth.test", None),
+    ("apps.connections.open", None), // the app-level token's connections:write
+    ("chat.postEphemeral", Some("chat:write")),
+    ("chat.postMessage", Some("chat:write")),
+    ("chat.update", Some("chat:write")),
+    ("conversations.create", Some("channels:manage")),
+    ("conversations.invite", Some("channels:manage")),
+    ("conversations.open", Some("im:write")),
+    ("conversations.setTopic", Some("channels:manage")),
+    ("pins.add", Some("pins:write")),
+    ("usergroups.users.list", Some("usergroups:read")),
+    ("users.info", Some("users:read")),
+    ("views.open", None),
+];
+
+/// Scopes needed for something other than a Web API call.
+const OTHER_SCOPES: &[&str] = &[
+    "app_mentions:read", // the app_mention event
+    "channels:history",  // the message.channels event (support channels)
+    "chat:write.public", // chat.postMessage to a status channel the bot was not invited to
+    "commands",          // slash commands
 ];
 
 /// Events the bot subscribes to.
@@ -125,6 +161,36 @@ mod tests {
         for (scope, _) in SCOPES {
             assert!(yaml.contains(&format!("- {scope}  #")), "{scope}");
         }
+    }
+
+    #[test]
+    fn the_manifest_asks_for_exactly_the_scopes_the_code_uses() {
+        // Every Web API method the adapter calls (each call is wrapped in `timed("method", …)`).
+        let source = include_str!("api.rs");
+        let called: std::collections::BTreeSet<&str> = source
+            .split("timed(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+            .chain(
+                source
+                    .contains("\"apps.connections.open\"")
+                    .then_some("apps.connections.open"),
+            )
+            .collect();
+        let known: std::collections::BTreeSet<&str> =
+            METHOD_SCOPES.iter().map(|(method, _)| *method).collect();
+        assert_eq!(
+            called, known,
+            "a method is called without a known scope, or listed but unused"
+        );
+        let needed: std::collections::BTreeSet<&str> = METHOD_SCOPES
+            .iter()
+            .filter_map(|(_, scope)| *scope)
+            .chain(OTHER_SCOPES.iter().copied())
+            .collect();
+        let asked: std::collections::BTreeSet<&str> =
+            SCOPES.iter().map(|(scope, _)| *scope).collect();
+        assert_eq!(asked, needed);
     }
 
     #[test]

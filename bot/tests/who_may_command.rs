@@ -28,8 +28,10 @@ fn refusal_text(ack: &Value) -> String {
 }
 
 /// Every `/incident` form an outsider might try, in the on-call channel and in a room.
-async fn slack_outsider_is_refused_everything(outsider: &str) {
-    let h = slack_support::Harness::start().await;
+async fn slack_outsider_is_refused_everything(outsider: &str, database_url: &str) {
+    let fake = slack_support::fake().await;
+    let toml = slack_support::config(&fake.api_url(), database_url, "");
+    let h = slack_support::Harness::on(fake, &toml, false).await;
     h.fake.add_outsider(GUEST, "acme guest", Membership::Guest);
     h.fake
         .add_outsider(EXTERNAL, "acme connect", Membership::External);
@@ -102,12 +104,18 @@ async fn slack_outsider_is_refused_everything(outsider: &str) {
 
 #[tokio::test]
 async fn a_slack_guest_may_not_command() {
-    slack_outsider_is_refused_everything(GUEST).await;
+    slack_outsider_is_refused_everything(GUEST, "sqlite://{dir}/test.db").await;
 }
 
 #[tokio::test]
 async fn a_slack_connect_user_from_another_organisation_may_not_command() {
-    slack_outsider_is_refused_everything(EXTERNAL).await;
+    slack_outsider_is_refused_everything(EXTERNAL, "sqlite://{dir}/test.db").await;
+}
+
+#[tokio::test]
+async fn on_postgres_an_outsider_leaves_nothing_in_the_store_either() {
+    let url = commandpost::testing::postgres::fresh_database().await;
+    slack_outsider_is_refused_everything(EXTERNAL, &url).await;
 }
 
 #[tokio::test]

@@ -38,32 +38,6 @@ pub const SCOPES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The bot scope each Web API method the adapter calls needs (`None`: no scope), from Slack's
-/// method reference; a test keeps this, `SCOPES` and the calls in `api.rs` in step.
-const METHOD_SCOPES: &[(&str, Option<&str>)] = &[
-    ("auth.test", None),
-    ("apps.connections.open", None), // the app-level token's connections:write
-    ("chat.postEphemeral", Some("chat:write")),
-    ("chat.postMessage", Some("chat:write")),
-    ("chat.update", Some("chat:write")),
-    ("conversations.create", Some("channels:manage")),
-    ("conversations.invite", Some("channels:manage")),
-    ("conversations.open", Some("im:write")),
-    ("conversations.setTopic", Some("channels:manage")),
-    ("pins.add", Some("pins:write")),
-    ("usergroups.users.list", Some("usergroups:read")),
-    ("users.info", Some("users:read")),
-    ("views.open", None),
-];
-
-/// Scopes needed for something other than a Web API call.
-const OTHER_SCOPES: &[&str] = &[
-    "app_mentions:read", // the app_mention event
-    "channels:history",  // the message.channels event (support channels)
-    "chat:write.public", // chat.postMessage to a status channel the bot was not invited to
-    "commands",          // slash commands
-];
-
 /// Events the bot subscribes to.
 pub const EVENTS: &[&str] = &["app_mention", "message.channels"];
 
@@ -138,6 +112,32 @@ settings:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bot scope each Web API method the adapter calls needs (`None`: no scope), from Slack's
+    /// method reference; a test keeps this, `SCOPES` and the calls in `api.rs` in step.
+    const METHOD_SCOPES: &[(&str, Option<&str>)] = &[
+        ("auth.test", None),
+        ("apps.connections.open", None), // the app-level token's connections:write
+        ("chat.postEphemeral", Some("chat:write")),
+        ("chat.postMessage", Some("chat:write")),
+        ("chat.update", Some("chat:write")),
+        ("conversations.create", Some("channels:manage")),
+        ("conversations.invite", Some("channels:manage")),
+        ("conversations.open", Some("im:write")),
+        ("conversations.setTopic", Some("channels:manage")),
+        ("pins.add", Some("pins:write")),
+        ("usergroups.users.list", Some("usergroups:read")),
+        ("users.info", Some("users:read")),
+        ("views.open", None),
+    ];
+
+    /// Scopes needed for something other than a Web API call.
+    const OTHER_SCOPES: &[&str] = &[
+        "app_mentions:read", // the app_mention event
+        "channels:history",  // the message.channels event (support channels)
+        "chat:write.public", // chat.postMessage to a status channel the bot was not invited to
+        "commands",          // slash commands
+    ];
 
     fn config() -> Config {
         Config::from_toml(

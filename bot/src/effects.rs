@@ -220,6 +220,8 @@ pub struct OutboxItem {
     pub delivery: Delivery,
     pub attempts: u32,
     pub created_at: DateTime<Utc>,
+    /// Who holds the claim on this row (`<worker>:<attempt>`); outcomes need it.
+    pub claim: String,
 }
 
 /// What a platform answered when it accepted a message.

@@ -122,9 +122,10 @@ impl App {
     ) -> tokio::task::JoinHandle<()> {
         let engine = self.engine.clone();
         let wake = engine.outbox_ready();
+        let permits = Arc::new(tokio::sync::Semaphore::new(crate::engine::IN_FLIGHT));
         tokio::spawn(async move {
             loop {
-                let pause = supervised_pass(&engine).await;
+                let pause = supervised_pass(&engine, &permits).await;
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     _ = wake.notified() => {}
@@ -167,10 +168,14 @@ impl App {
 
 /// One worker pass in its own task, so a panic (a bug, a destination's absurd answer) is
 /// logged and counted and the loop goes on, instead of silently ending every delivery.
-async fn supervised_pass(engine: &Arc<Engine>) -> std::time::Duration {
+async fn supervised_pass(
+    engine: &Arc<Engine>,
+    permits: &Arc<tokio::sync::Semaphore>,
+) -> std::time::Duration {
     let pass = tokio::spawn({
         let engine = engine.clone();
-        async move { engine.work_once().await }
+        let permits = permits.clone();
+        async move { engine.work_once(&permits).await }
     });
     match pass.await {
         Ok(pause) => {

@@ -173,3 +173,52 @@ async fn a_panicking_adapter_is_caught_and_the_worker_goes_on() {
     .await;
     assert_eq!(health(&app).await, 200);
 }
+
+#[tokio::test]
+async fn a_hanging_webhook_delays_only_itself() {
+    let acme_hook = FakeWebhook::start().await;
+    let globex_hook = FakeWebhook::start().await;
+    acme_hook.hang_next(Duration::from_secs(30));
+    let chat = Arc::new(RecordingPlatform::new("console"));
+    let app = spawn_app(
+        &config(&acme_hook, &globex_hook),
+        true,
+        vec![chat.clone() as Arc<dyn ChatPlatform>],
+    )
+    .await;
+    let acme_room = run(&app, None, "/incident declare P1 acme Email is down").await;
+    let globex_room = run(&app, None, "/incident declare P1 globex VPN is down").await;
+    eventually("both rooms open", || {
+        chat.delivered()
+            .iter()
+            .filter(|d| matches!(d.destination, Destination::OpenRoom { .. }))
+            .count()
+            == 2
+    })
+    .await;
+    run(
+        &app,
+        Some(&acme_room),
+        "/incident update Investigating the mail outage.",
+    )
+    .await;
+    eventually("acme's webhook is hanging", || acme_hook.calls().len() == 1).await;
+    run(
+        &app,
+        Some(&globex_room),
+        "/incident update Investigating the VPN.",
+    )
+    .await;
+    eventually("globex heard", || globex_hook.received().len() == 1).await;
+    // Globex heard while acme's call was still hanging: its attempt had neither failed nor
+    // been reported to the room yet.
+    assert!(acme_hook.received().is_empty());
+    assert!(
+        !chat
+            .texts_to(|d| matches!(d, Destination::Room { .. }))
+            .iter()
+            .any(|t| t.contains("webhook failed")),
+        "acme's attempt was still in flight"
+    );
+    assert_eq!(acme_hook.calls().len(), 1);
+}

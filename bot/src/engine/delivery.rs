@@ -13,9 +13,6 @@ use crate::domain::{EventKind, Incident, TimelineEvent};
 use crate::effects::{Destination, OutboxItem, Receipt};
 use crate::store::{Change, StatusPost, StoreError};
 
-/// Deliveries claimed per pass, and how long a claim keeps other replicas away.
-const BATCH: i64 = 50;
-const LEASE: Duration = Duration::from_secs(120);
 /// Client updates are worth trying for about half an hour; room chatter for a few minutes.
 const CLIENT_ATTEMPTS: u32 = 12;
 const OTHER_ATTEMPTS: u32 = 8;
@@ -39,31 +36,24 @@ pub fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-impl Engine {
-    /// Delivers what is due in the outbox; returns how many items were attempted.
-    pub async fn deliver_due(&self) -> Result<usize, EngineError> {
-        let items = self
-            .store
-            .claim_deliveries(self.clock.now(), BATCH, LEASE)
-            .await?;
-        let count = items.len();
-        for item in items {
-            if let Err(error) = self.deliver(item).await {
-                warn!(%error, "delivery bookkeeping failed; the lease expires and it is retried");
-            }
-        }
-        Ok(count)
-    }
+/// Another worker took the item over (ours was presumed dead): its outcome is theirs to write.
+fn lease_taken_over(item: &OutboxItem) {
+    metrics::counter!("commandpost_outbox_lease_takeovers_total").increment(1);
+    warn!(item = item.id, claim = %item.claim, "another worker took this delivery over; leaving the outcome to it");
+}
 
+impl Engine {
     #[instrument(skip_all, fields(incident = ?item.incident_id, destination = %item.delivery.destination.label(), attempt = item.attempts))]
-    async fn deliver(&self, item: OutboxItem) -> Result<(), EngineError> {
+    pub(super) async fn deliver(&self, item: OutboxItem) -> Result<(), EngineError> {
         let Some(incident_id) = item.incident_id.clone() else {
             return self.deliver_unbound(item).await;
         };
         let Some(stored) = self.store.incident(&incident_id).await? else {
             return Ok(());
         };
-        let result = self.send(&item, &stored.incident).await;
+        let result = self
+            .keeping_claim(&item, self.send(&item, &stored.incident))
+            .await;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -77,7 +67,7 @@ impl Engine {
                     let change =
                         self.after_success(&item, receipt, &stored.incident, stored.version)?;
                     self.store
-                        .delivery_succeeded(item.id, receipt, self.clock.now(), change)
+                        .delivery_succeeded(&item, receipt, self.clock.now(), change)
                         .await
                 }
                 Err(error) => {
@@ -101,12 +91,16 @@ impl Engine {
                         stored.version,
                     )?;
                     self.store
-                        .delivery_failed(item.id, &error.reason, retry_at, change)
+                        .delivery_failed(&item, &error.reason, retry_at, change)
                         .await
                 }
             };
             match outcome {
                 Err(StoreError::Conflict(_)) if attempt < 3 => continue,
+                Err(StoreError::ClaimLost(_)) => {
+                    lease_taken_over(&item);
+                    return Ok(());
+                }
                 Err(error) => return Err(error.into()),
                 Ok(()) => break,
             }
@@ -122,17 +116,20 @@ impl Engine {
         let destination = &item.delivery.destination;
         let platform = destination.platform().unwrap_or_default();
         let result = match self.platforms.get(platform) {
-            Some(adapter) => adapter.deliver_unbound(&item).await,
+            Some(adapter) => {
+                self.keeping_claim(&item, adapter.deliver_unbound(&item))
+                    .await
+            }
             None => Err(DeliveryError::permanent(format!(
                 "the {platform} adapter is not enabled"
             ))),
         };
         let now = self.clock.now();
-        match result {
+        let outcome = match result {
             Ok(receipt) => {
                 self.store
-                    .delivery_succeeded(item.id, &receipt, now, None)
-                    .await?
+                    .delivery_succeeded(&item, &receipt, now, None)
+                    .await
             }
             Err(error) => {
                 metrics::counter!("commandpost_update_delivery_failures_total", "destination" => destination.metric_label())
@@ -142,11 +139,17 @@ impl Engine {
                 let retry_at =
                     (!give_up).then(|| after(now, retry_delay(item.attempts, error.retry_after)));
                 self.store
-                    .delivery_failed(item.id, &error.reason, retry_at, None)
-                    .await?;
+                    .delivery_failed(&item, &error.reason, retry_at, None)
+                    .await
             }
+        };
+        match outcome {
+            Err(StoreError::ClaimLost(_)) => {
+                lease_taken_over(&item);
+                Ok(())
+            }
+            other => Ok(other?),
         }
-        Ok(())
     }
 
     async fn send(&self, item: &OutboxItem, incident: &Incident) -> Result<Receipt, DeliveryError> {

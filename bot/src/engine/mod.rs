@@ -3,6 +3,7 @@
 
 mod commands;
 mod delivery;
+mod dispatch;
 mod error;
 mod kb_draft;
 mod messages;
@@ -29,9 +30,16 @@ use crate::templates::Templates;
 use crate::views::ViewContext;
 use crate::webhook::WebhookSender;
 
+pub use dispatch::{IN_FLIGHT, LEASE};
 pub use error::EngineError;
 pub use review::{hash_token, new_token, SIGN_IN_VALID_MINUTES};
 pub use worker::{Heartbeat, STALL_AFTER, TICK};
+
+fn worker_id() -> String {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    format!("{}-{}", std::process::id(), hex::encode(bytes))
+}
 
 /// Who should see a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +110,8 @@ pub struct Engine {
     knowledge: Arc<Knowledge>,
     triage: TriagePolicy,
     heartbeat: Heartbeat,
+    /// This process's name on outbox claims: `<pid>-<random>`, unique across replicas.
+    worker_id: String,
 }
 
 impl Engine {
@@ -125,6 +135,7 @@ impl Engine {
             webhook: WebhookSender::new(),
             outbox_ready: Arc::new(Notify::new()),
             heartbeat: Heartbeat::default(),
+            worker_id: worker_id(),
         }
     }
 

@@ -2,8 +2,10 @@
 //! heartbeat `/healthz` reads to tell a stuck worker from a quiet one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::Semaphore;
 use tracing::warn;
 
 use super::Engine;
@@ -61,19 +63,21 @@ fn silent_too_long(last_pass: u64, now: Duration, limit: Duration) -> Option<Dur
 impl Engine {
     /// Fires due timers, delivers what is due, refreshes the overdue gauge, and says how long
     /// to sleep: until the earliest timer, at most a tick.
-    pub async fn work_once(&self) -> Duration {
+    /// Deliveries are started in their own tasks (at most `permits` at once) and not awaited.
+    pub async fn work_once(self: &Arc<Self>, permits: &Arc<Semaphore>) -> Duration {
         if let Err(error) = self.run_timers().await {
             warn!(%error, "timer pass failed");
         }
-        loop {
-            match self.deliver_due().await {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(error) => {
-                    warn!(%error, "delivery pass failed");
-                    break;
-                }
+        let busy = match self.dispatch_due(permits).await {
+            Ok(started) => started > 0 && permits.available_permits() > 0,
+            Err(error) => {
+                warn!(%error, "delivery pass failed");
+                false
             }
+        };
+        if busy {
+            // More may be due than one claim took; look again at once.
+            return MIN_PAUSE;
         }
         let now = self.clock.now();
         if let Ok(overdue) = self.store.overdue_incidents(now).await {

@@ -44,6 +44,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} was changed by someone else at the same time; try again")]
     Conflict(IncidentId),
+    #[error("outbox item {0} was claimed by another worker; its outcome is theirs to write")]
+    ClaimLost(i64),
     #[error("event {0} was already handled")]
     AlreadyHandled(String),
     #[error("support request {0} is already linked to an incident")]
@@ -123,23 +125,34 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Leases up to `limit` pending deliveries whose time has come; a lease keeps other replicas off.
+    /// Leases up to `limit` pending deliveries whose time has come to `worker`; a lease keeps
+    /// other workers and replicas off until it ends or the outcome is written.
     async fn claim_deliveries(
         &self,
+        worker: &str,
         now: DateTime<Utc>,
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Extends the lease of an item whose delivery is still in flight; `ClaimLost` if another
+    /// worker took it over meanwhile.
+    async fn extend_claim(
+        &self,
+        item: &OutboxItem,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<(), StoreError>;
+    /// Writes the outcome (and `then`) only while `item`'s claim is still held (`ClaimLost`).
     async fn delivery_succeeded(
         &self,
-        id: i64,
+        item: &OutboxItem,
         receipt: &Receipt,
         now: DateTime<Utc>,
         then: Option<Change>,
     ) -> Result<(), StoreError>;
     async fn delivery_failed(
         &self,
-        id: i64,
+        item: &OutboxItem,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
         then: Option<Change>,

@@ -65,21 +65,27 @@ fn decode(row: &AnyRow) -> Result<OutboxItem, StoreError> {
         },
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
         created_at: from_millis(row.try_get("created_at")?)?,
+        claim: row
+            .try_get::<Option<String>, _>("claim_token")?
+            .unwrap_or_default(),
     })
 }
 
 /// Leases due rows in creation order. Within an incident, a row waits while an earlier row of
 /// the same incident and lane is still pending, so a room never sees messages out of order
 /// (nor before it exists), and a client never sees update 2 before update 1.
+/// Each claimed row carries `claim_token` = `<worker>:<attempt>`: the outcome is written only
+/// with that token (see [`succeed`], [`fail`], [`extend`]).
 pub async fn claim(
     conn: &mut AnyConnection,
     backend: Backend,
+    worker: &str,
     now: DateTime<Utc>,
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<OutboxItem>, StoreError> {
     let now_ms = millis(now);
-    let lease_until = now_ms + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+    let lease_until = lease_end(now, lease);
     let select = format!(
         "SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= $1 \
          AND (o.lease_until IS NULL OR o.lease_until <= $1) \
@@ -99,10 +105,12 @@ pub async fn claim(
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         let row = sqlx::query(
-            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1 WHERE id = $2 \
-             RETURNING id, incident_id, client, update_sequence, destination, message, attempts, created_at",
+            "UPDATE outbox SET lease_until = $1, attempts = attempts + 1, \
+             claim_token = $2 || ':' || CAST(attempts + 1 AS TEXT) WHERE id = $3 \
+             RETURNING id, incident_id, client, update_sequence, destination, message, attempts, created_at, claim_token",
         )
         .bind(lease_until)
+        .bind(worker)
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
@@ -111,29 +119,64 @@ pub async fn claim(
     Ok(items)
 }
 
+fn lease_end(now: DateTime<Utc>, lease: Duration) -> i64 {
+    millis(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2))
+}
+
+/// A row touched by someone who no longer holds its claim: nothing was written.
+fn held(rows: u64, id: i64) -> Result<(), StoreError> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::ClaimLost(id))
+    }
+}
+
+/// Keeps a claim alive while its delivery is in flight.
+pub async fn extend(
+    conn: &mut AnyConnection,
+    item: &OutboxItem,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND claim_token = $3 AND state = 'pending'",
+    )
+    .bind(lease_end(now, lease))
+    .bind(item.id)
+    .bind(&item.claim)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    held(rows, item.id)
+}
+
 pub async fn succeed(
     conn: &mut AnyConnection,
-    id: i64,
+    item: &OutboxItem,
     receipt: &Receipt,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let receipt =
         serde_json::to_string(receipt).map_err(|e| StoreError::Corrupt(format!("receipt: {e}")))?;
-    sqlx::query(
-        "UPDATE outbox SET state = 'delivered', delivered_at = $1, receipt = $2, lease_until = NULL, last_error = NULL WHERE id = $3",
+    let rows = sqlx::query(
+        "UPDATE outbox SET state = 'delivered', delivered_at = $1, receipt = $2, lease_until = NULL, last_error = NULL \
+         WHERE id = $3 AND claim_token = $4 AND state = 'pending'",
     )
     .bind(millis(now))
     .bind(receipt)
-    .bind(id)
+    .bind(item.id)
+    .bind(&item.claim)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    held(rows, item.id)
 }
 
 /// Records a failure: retried at `retry_at`, or given up when it is `None`.
 pub async fn fail(
     conn: &mut AnyConnection,
-    id: i64,
+    item: &OutboxItem,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
@@ -141,16 +184,19 @@ pub async fn fail(
         Some(at) => ("pending", Some(millis(at))),
         None => ("failed", None),
     };
-    sqlx::query(
-        "UPDATE outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3, lease_until = NULL WHERE id = $4",
+    let rows = sqlx::query(
+        "UPDATE outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), last_error = $3, lease_until = NULL \
+         WHERE id = $4 AND claim_token = $5 AND state = 'pending'",
     )
     .bind(state)
     .bind(next)
     .bind(error)
-    .bind(id)
+    .bind(item.id)
+    .bind(&item.claim)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    held(rows, item.id)
 }
 
 pub async fn pending_count(

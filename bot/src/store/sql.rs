@@ -187,25 +187,36 @@ impl Store for SqlStore {
 
     async fn claim_deliveries(
         &self,
+        worker: &str,
         now: DateTime<Utc>,
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let items = outbox::claim(&mut tx, self.backend, now, limit, lease).await?;
+        let items = outbox::claim(&mut tx, self.backend, worker, now, limit, lease).await?;
         tx.commit().await?;
         Ok(items)
     }
 
+    async fn extend_claim(
+        &self,
+        item: &OutboxItem,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        outbox::extend(&mut conn, item, now, lease).await
+    }
+
     async fn delivery_succeeded(
         &self,
-        id: i64,
+        item: &OutboxItem,
         receipt: &Receipt,
         now: DateTime<Utc>,
         then: Option<Change>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        outbox::succeed(&mut tx, id, receipt, now).await?;
+        outbox::succeed(&mut tx, item, receipt, now).await?;
         if let Some(change) = &then {
             write_change(&mut tx, change, now).await?;
         }
@@ -215,13 +226,13 @@ impl Store for SqlStore {
 
     async fn delivery_failed(
         &self,
-        id: i64,
+        item: &OutboxItem,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
         then: Option<Change>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        outbox::fail(&mut tx, id, error, retry_at).await?;
+        outbox::fail(&mut tx, item, error, retry_at).await?;
         if let Some(change) = &then {
             write_change(&mut tx, change, change_time(change)).await?;
         }

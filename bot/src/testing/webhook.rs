@@ -20,6 +20,8 @@ pub struct WebhookCall {
 #[derive(Default)]
 struct Inner {
     script: VecDeque<(u16, Option<u64>)>,
+    /// Requests to hold open this long before answering 503 (a hanging client endpoint).
+    hangs: VecDeque<std::time::Duration>,
     calls: Vec<WebhookCall>,
 }
 
@@ -56,6 +58,11 @@ impl FakeWebhook {
             .push_back((status, retry_after));
     }
 
+    /// The next request is held open for `duration` (then answered 503, recorded as status 0).
+    pub fn hang_next(&self, duration: std::time::Duration) {
+        self.inner.lock().unwrap().hangs.push_back(duration);
+    }
+
     pub fn calls(&self) -> Vec<WebhookCall> {
         self.inner.lock().unwrap().calls.clone()
     }
@@ -75,16 +82,29 @@ async fn receive(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let mut inner = inner.lock().unwrap();
-    let (status, retry_after) = inner.script.pop_front().unwrap_or((200, None));
-    inner.calls.push(WebhookCall {
-        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+    let call = |answered| WebhookCall {
+        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body.clone())),
         idempotency_key: headers
             .get("idempotency-key")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        answered: status,
-    });
+        answered,
+    };
+    let hang = {
+        let mut inner = inner.lock().unwrap();
+        let hang = inner.hangs.pop_front();
+        if hang.is_some() {
+            inner.calls.push(call(0));
+        }
+        hang
+    };
+    if let Some(duration) = hang {
+        tokio::time::sleep(duration).await;
+        return (StatusCode::SERVICE_UNAVAILABLE, "").into_response();
+    }
+    let mut inner = inner.lock().unwrap();
+    let (status, retry_after) = inner.script.pop_front().unwrap_or((200, None));
+    inner.calls.push(call(status));
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match retry_after {
         Some(seconds) => (status, [("retry-after", seconds.to_string())], "").into_response(),

@@ -28,7 +28,7 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     std::fs::write(
         &config,
         format!(
-            "database_url = \"sqlite://{}/serve.db\"\nkb_dir = \"{}/kb\"\n[http]\nlisten = \"127.0.0.1:{port}\"\n\
+            "database_url = \"sqlite://{}/serve.db\"\nkb_dir = \"{}/kb\"\n[http]\nlisten = \"127.0.0.1:{port}\"\nmetrics_listen = \"127.0.0.1:0\"\n\
              [[clients]]\nid = \"acme\"\nname = \"Acme Corp\"\npublic_status = true\n",
             dir.path().display(),
             dir.path().display()

@@ -245,7 +245,7 @@ async fn rate_limits_and_server_errors_are_retried_until_delivered() {
 }
 
 #[tokio::test]
-async fn a_rate_limited_room_opening_resumes_without_a_second_channel() {
+async fn a_room_answers_before_its_brief_is_pinned_and_a_retry_resumes_without_a_second_channel() {
     let harness = Harness::start().await;
     harness.fake.fail_next(
         "pins.add",
@@ -258,20 +258,51 @@ async fn a_rate_limited_room_opening_resumes_without_a_second_channel() {
         .await;
     assert!(ack["text"].as_str().unwrap().contains("Declared"));
     harness.app.settle().await;
-    assert!(harness
+    // The room is bound the moment Slack created it, though its brief is not pinned yet:
+    // people who click into it at once can already run the incident from there.
+    let bound = harness
         .only_incident()
         .await
         .room_on("slack")
         .unwrap()
         .room
-        .is_empty());
+        .clone();
+    let created = harness.rooms();
+    assert_eq!(bound, created[0].id, "bound before the pin");
+    let assign = harness
+        .incident(ALICE, &bound, "assign comms <@U0BOB>")
+        .await;
+    assert!(
+        !assign["text"].as_str().unwrap_or("").contains("room"),
+        "accepted in the new room: {assign}"
+    );
+    harness.app.settle().await;
+    assert_eq!(
+        harness
+            .only_incident()
+            .await
+            .roles
+            .comms
+            .map(|u| u.to_string()),
+        Some("U0BOB".to_owned())
+    );
     harness.app.clock.advance(Duration::from_secs(3));
     harness.app.settle().await;
 
     let rooms = harness.rooms();
     assert_eq!(rooms.len(), 1, "{rooms:?}");
     assert_eq!(harness.fake.calls_to("conversations.create").len(), 1);
-    assert_eq!(harness.fake.messages_in(&rooms[0].id).len(), 1, "one brief");
+    let posted = harness.fake.messages_in(&rooms[0].id);
+    assert_eq!(
+        posted.len(),
+        2,
+        "one brief, then the hand-over: {posted:#?}"
+    );
+    assert_eq!(
+        rooms[0].pins,
+        vec![posted[0].ts.clone()],
+        "the brief, pinned"
+    );
     assert_eq!(rooms[0].pins.len(), 1);
     assert_eq!(
         harness.only_incident().await.room_on("slack").unwrap().room,

@@ -52,6 +52,15 @@ impl DeliveryError {
     }
 }
 
+/// Where a platform records how far opening a room got, step by step, in the store: the room
+/// is bound to its incident as soon as it exists (so commands typed there work before the brief
+/// is pinned), and a restart resumes from the incident's record instead of creating a second room.
+#[async_trait]
+pub trait RoomProgress: Send + Sync {
+    /// The room exists (`brief: None`), or its brief was posted (`brief: Some`).
+    async fn record(&self, room: &crate::effects::OpenedRoom) -> Result<(), DeliveryError>;
+}
+
 /// A chat platform's outbound side: it delivers outbox items addressed to it.
 #[async_trait]
 pub trait ChatPlatform: Send + Sync + 'static {
@@ -65,6 +74,18 @@ pub trait ChatPlatform: Send + Sync + 'static {
         item: &OutboxItem,
         incident: &Incident,
     ) -> Result<Receipt, DeliveryError>;
+
+    /// Opens an incident's room, recording each step through `progress`. Platforms whose
+    /// rooms take one call (the console) keep the default, which just delivers.
+    async fn open_room(
+        &self,
+        item: &OutboxItem,
+        incident: &Incident,
+        progress: &dyn RoomProgress,
+    ) -> Result<Receipt, DeliveryError> {
+        let _ = progress;
+        self.deliver(item, incident).await
+    }
 
     /// Sends one person a private message at once (a sign-in link): never queued in the outbox,
     /// so the link is stored nowhere. Platforms without direct messages refuse it.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tracing::{info, instrument, warn};
 
+use super::room_progress::RoomRecorder;
 use super::{Engine, EngineError};
 use crate::chat::DeliveryError;
 use crate::domain::{EventKind, Incident, TimelineEvent};
@@ -190,6 +191,14 @@ impl Engine {
                         "the {platform} adapter is not enabled in this deployment"
                     ))
                 })?;
+                if let Destination::OpenRoom { platform } = destination {
+                    let progress = RoomRecorder {
+                        engine: self,
+                        incident: incident.id.clone(),
+                        platform: platform.clone(),
+                    };
+                    return adapter.open_room(item, incident, &progress).await;
+                }
                 adapter.deliver(item, incident).await
             }
         }

@@ -8,6 +8,7 @@ mod error;
 mod kb_draft;
 mod messages;
 mod review;
+mod room_progress;
 mod timers;
 mod triage;
 mod triage_actions;

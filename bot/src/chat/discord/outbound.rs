@@ -15,7 +15,7 @@ use super::format::{discord_text, message_body, truncate, MAX_DESCRIPTION, MAX_T
 use super::privacy;
 use super::rest::{DiscordRest, RestError};
 use super::{snowflake, PLATFORM};
-use crate::chat::{ChatPlatform, DeliveryError};
+use crate::chat::{ChatPlatform, DeliveryError, RoomProgress};
 use crate::config::DiscordConfig;
 use crate::domain::{Incident, Severity};
 use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
@@ -209,10 +209,11 @@ impl DiscordPlatform {
     /// Creates the channel (or finds the one a failed earlier attempt created), posts and pins
     /// the brief.
     #[instrument(skip_all, fields(incident = %incident.id))]
-    async fn open_room(
+    async fn open_room_recorded(
         &self,
         item: &OutboxItem,
         incident: &Incident,
+        progress: &dyn RoomProgress,
     ) -> Result<Receipt, DeliveryError> {
         let message = &item.delivery.message;
         let name = message
@@ -246,6 +247,14 @@ impl DiscordPlatform {
         };
         let room_id = id_of(&created)?;
         let room_name = created["name"].as_str().unwrap_or(&name).to_owned();
+        // Bound to the incident now, so commands typed in the channel work before the brief.
+        progress
+            .record(&OpenedRoom {
+                id: room_id.clone(),
+                name: room_name.clone(),
+                brief: None,
+            })
+            .await?;
         let brief = match self.pinned_brief(&room_id).await? {
             Some(brief) => brief,
             None => {
@@ -345,6 +354,15 @@ impl ChatPlatform for DiscordPlatform {
         PLATFORM
     }
 
+    async fn open_room(
+        &self,
+        item: &OutboxItem,
+        incident: &Incident,
+        progress: &dyn RoomProgress,
+    ) -> Result<Receipt, DeliveryError> {
+        self.open_room_recorded(item, incident, progress).await
+    }
+
     async fn deliver(
         &self,
         item: &OutboxItem,
@@ -353,7 +371,10 @@ impl ChatPlatform for DiscordPlatform {
         let message = &item.delivery.message;
         let receipt = |id: String| Receipt { id, room: None };
         match &item.delivery.destination {
-            Destination::OpenRoom { .. } => self.open_room(item, incident).await,
+            // Rooms are opened through `open_room`, which records each step.
+            Destination::OpenRoom { .. } => Err(DeliveryError::permanent(
+                "Discord rooms are opened with their progress recorded",
+            )),
             Destination::Brief { .. } => self.refresh_brief(item, incident).await,
             Destination::Room { .. } => {
                 let room = incident

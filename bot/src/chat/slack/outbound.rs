@@ -10,8 +10,8 @@ use tracing::{instrument, warn};
 
 use super::api::{ApiError, Channel, SlackApi};
 use super::{blocks, PLATFORM};
-use crate::chat::{ChatPlatform, DeliveryError};
-use crate::domain::{room, Incident, IncidentId, UserId};
+use crate::chat::{ChatPlatform, DeliveryError, RoomProgress};
+use crate::domain::{room, Incident, UserId};
 use crate::effects::{Destination, OpenedRoom, OutboxItem, Receipt};
 
 /// How many suffixed names (`-2`, `-3`, …) to try when a room name is taken.
@@ -19,20 +19,10 @@ const NAME_ATTEMPTS: u32 = 20;
 /// Slack's limit on a channel topic.
 const TOPIC_MAX: usize = 250;
 
-/// How far opening a room got, so a retry after a failure resumes instead of starting over
-/// (and does not create a second channel).
-#[derive(Debug, Clone, Default)]
-struct Opening {
-    channel: Option<Channel>,
-    brief: Option<String>,
-    pinned: bool,
-}
-
 pub struct SlackPlatform {
     api: Arc<dyn SlackApi>,
     oncall_channel: String,
     timezone: chrono_tz::Tz,
-    opening: Mutex<HashMap<IncidentId, Opening>>,
     /// (channel, user) pairs already invited by this process.
     invited: Mutex<HashSet<(String, String)>>,
     /// The topic last set in each channel, to skip needless changes.
@@ -83,7 +73,6 @@ impl SlackPlatform {
             api,
             oncall_channel,
             timezone,
-            opening: Mutex::new(HashMap::new()),
             invited: Mutex::new(HashSet::new()),
             topics: Mutex::new(HashMap::new()),
         }
@@ -171,46 +160,40 @@ impl SlackPlatform {
     }
 
     #[instrument(skip_all, fields(incident = %incident.id, channel = tracing::field::Empty))]
-    async fn open_room(
+    /// Creates the channel, invites, posts and pins the brief and sets the topic, recording
+    /// the channel and the brief on the incident as soon as each exists. A retry (after a
+    /// failure or a restart) starts from what the incident records, so it never creates a
+    /// second channel or posts a second brief. The one gap: a crash between Slack creating the
+    /// channel and the record being written leaves that channel unused (the retry takes `-2`).
+    async fn open_room_recorded(
         &self,
         item: &OutboxItem,
         incident: &Incident,
+        progress: &dyn RoomProgress,
     ) -> Result<Receipt, DeliveryError> {
         let message = &item.delivery.message;
-        let planned = message
-            .room_name
-            .clone()
-            .ok_or_else(|| DeliveryError::permanent("room creation without a room name"))?;
-        let mut state = lock(&self.opening)
-            .get(&incident.id)
-            .cloned()
-            .unwrap_or_default();
-        let result = self.open_steps(&mut state, &planned, item, incident).await;
-        let mut opening = lock(&self.opening);
-        match &result {
-            Ok(_) => {
-                opening.remove(&incident.id);
-            }
-            Err(_) => {
-                opening.insert(incident.id.clone(), state);
-            }
-        }
-        result
-    }
-
-    async fn open_steps(
-        &self,
-        state: &mut Opening,
-        planned: &str,
-        item: &OutboxItem,
-        incident: &Incident,
-    ) -> Result<Receipt, DeliveryError> {
-        let message = &item.delivery.message;
-        let channel = match &state.channel {
-            Some(channel) => channel.clone(),
+        let recorded = incident
+            .rooms
+            .iter()
+            .find(|room| room.platform == PLATFORM && !room.room.is_empty());
+        let channel = match recorded {
+            Some(room) => Channel {
+                id: room.room.clone(),
+                name: room.name.clone(),
+            },
             None => {
-                let channel = self.create(planned).await?;
-                state.channel = Some(channel.clone());
+                let planned = message
+                    .room_name
+                    .clone()
+                    .ok_or_else(|| DeliveryError::permanent("room creation without a room name"))?;
+                let channel = self.create(&planned).await?;
+                progress
+                    .record(&OpenedRoom {
+                        id: channel.id.clone(),
+                        name: channel.name.clone(),
+                        brief: None,
+                    })
+                    .await?;
                 channel
             }
         };
@@ -221,31 +204,34 @@ impl SlackPlatform {
             .cloned()
             .chain(incident.roles.everyone());
         self.invite(&channel.id, slack_users(people)).await?;
-        let ts = match &state.brief {
-            Some(ts) => ts.clone(),
+        let ts = match recorded.and_then(|room| room.brief.clone()) {
+            Some(ts) => ts,
             None => {
                 let blocks = blocks::message(&message.text, &message.actions);
                 let ts = self
                     .api
                     .post_message(&channel.id, &message.text, blocks)
                     .await?;
-                state.brief = Some(ts.clone());
+                progress
+                    .record(&OpenedRoom {
+                        id: channel.id.clone(),
+                        name: channel.name.clone(),
+                        brief: Some(ts.clone()),
+                    })
+                    .await?;
                 ts
             }
         };
-        if !state.pinned {
-            match self.api.pin(&channel.id, &ts).await {
-                Ok(()) => {}
-                Err(error) if error.code() == Some("already_pinned") => {}
-                Err(error) => {
-                    let delivery = DeliveryError::from(error.clone());
-                    if !delivery.permanent {
-                        return Err(delivery);
-                    }
-                    warn!(%error, "could not pin the brief");
+        match self.api.pin(&channel.id, &ts).await {
+            Ok(()) => {}
+            Err(error) if error.code() == Some("already_pinned") => {}
+            Err(error) => {
+                let delivery = DeliveryError::from(error.clone());
+                if !delivery.permanent {
+                    return Err(delivery);
                 }
+                warn!(%error, "could not pin the brief");
             }
-            state.pinned = true;
         }
         self.refresh_topic(&channel.id, incident).await;
         Ok(Receipt {
@@ -319,7 +305,10 @@ impl ChatPlatform for SlackPlatform {
         incident: &Incident,
     ) -> Result<Receipt, DeliveryError> {
         match &item.delivery.destination {
-            Destination::OpenRoom { .. } => self.open_room(item, incident).await,
+            // Rooms are opened through `open_room`, which records each step.
+            Destination::OpenRoom { .. } => Err(DeliveryError::permanent(
+                "Slack rooms are opened with their progress recorded",
+            )),
             Destination::Room { .. } => self.post(&Self::room(incident)?.room, item).await,
             Destination::Brief { .. } => self.refresh_brief(item, incident).await,
             Destination::OnCall { .. } => self.post(&self.oncall_channel, item).await,
@@ -337,6 +326,15 @@ impl ChatPlatform for SlackPlatform {
 
     /// Level-1 triage posts: tickets and burst alerts (with their buttons) in the on-call channel,
     /// hand-over notes in the client's support channel. Failures are classified as for `deliver`.
+    async fn open_room(
+        &self,
+        item: &OutboxItem,
+        incident: &Incident,
+        progress: &dyn RoomProgress,
+    ) -> Result<Receipt, DeliveryError> {
+        self.open_room_recorded(item, incident, progress).await
+    }
+
     async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
         match &item.delivery.destination {
             Destination::OnCall { .. } => self.post(&self.oncall_channel, item).await,

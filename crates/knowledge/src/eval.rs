@@ -1,5 +1,5 @@
 //! Search-quality evaluation: hit rates, correct escalations and cross-client leaks on a
-//! question set, reported separately for the training and the held-out test split.
+//! question set, reported separately for the training, development and held-out test splits.
 
 use std::fmt;
 use std::path::Path;
@@ -16,9 +16,11 @@ const TOP_K: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
-    /// Used to tune ranking and the confidence threshold.
+    /// Used to fit ranking and the confidence model.
     Train,
-    /// Held out: only measured, never tuned on.
+    /// Used to choose between designs and check a fit generalises; never fitted on.
+    Dev,
+    /// Held out: only measured at the end, never tuned on.
     Test,
 }
 
@@ -32,7 +34,7 @@ pub struct EvalQuestion {
     pub question: String,
     /// Acceptable article slugs; empty means the bot should escalate to a person.
     pub expected: Vec<String>,
-    /// Train or test.
+    /// Train, dev or test.
     pub split: Split,
 }
 
@@ -107,6 +109,8 @@ pub struct Miss {
 pub struct EvalReport {
     /// Figures for the training split.
     pub train: SplitReport,
+    /// Figures for the development split.
+    pub dev: SplitReport,
     /// Figures for the held-out test split.
     pub test: SplitReport,
     /// Answerable questions without an expected article in the top three, and
@@ -119,18 +123,36 @@ impl EvalReport {
     pub fn split(&self, split: Split) -> &SplitReport {
         match split {
             Split::Train => &self.train,
+            Split::Dev => &self.dev,
             Split::Test => &self.test,
         }
     }
 }
 
-/// Runs every question through `kb.search(client, question, 3)` and scores the results.
+/// Runs every question through `kb.search(client, question, 3)` (hybrid when the knowledge
+/// base has a model) and scores the results.
 pub fn evaluate(kb: &KnowledgeBase, questions: &[EvalQuestion]) -> EvalReport {
+    evaluate_by(kb, questions, |q| kb.search(&q.client, &q.question, TOP_K))
+}
+
+/// [`evaluate`] with words-only search, whether or not a model is loaded.
+pub fn evaluate_keywords(kb: &KnowledgeBase, questions: &[EvalQuestion]) -> EvalReport {
+    evaluate_by(kb, questions, |q| {
+        kb.search_keywords(&q.client, &q.question, TOP_K)
+    })
+}
+
+fn evaluate_by(
+    kb: &KnowledgeBase,
+    questions: &[EvalQuestion],
+    search: impl Fn(&EvalQuestion) -> Vec<Hit>,
+) -> EvalReport {
     let mut report = EvalReport::default();
     for q in questions {
-        let got = kb.search(&q.client, &q.question, TOP_K);
+        let got = search(q);
         let split = match q.split {
             Split::Train => &mut report.train,
+            Split::Dev => &mut report.dev,
             Split::Test => &mut report.test,
         };
         split.leaks += got
@@ -170,7 +192,11 @@ impl fmt::Display for EvalReport {
             "{:<6} {:>10} {:>6} {:>6} {:>13} {:>11} {:>6}",
             "split", "answerable", "top-1", "top-3", "unanswerable", "escalation", "leaks"
         )?;
-        for (name, s) in [("train", &self.train), ("test", &self.test)] {
+        for (name, s) in [
+            ("train", &self.train),
+            ("dev", &self.dev),
+            ("test", &self.test),
+        ] {
             writeln!(
                 f,
                 "{:<6} {:>10} {:>6.3} {:>6.3} {:>13} {:>11.3} {:>6}",

@@ -15,8 +15,11 @@ use tantivy::{Index, IndexWriter, Searcher, TantivyDocument, Term};
 use crate::article::{load_dir, normalize_client, Article, Problem, Scope};
 use crate::collector::{SegmentScopes, VisibleTopDocs};
 use crate::confidence::{coverage, Coverage};
+use crate::embed::{Embedder, ModelError};
 use crate::error::KbError;
+use crate::hybrid::{Learned, Semantic};
 use crate::query::{self, Concept};
+use crate::semantic::{CacheStats, SemanticIndex};
 use crate::synonyms::Synonyms;
 use crate::text;
 use crate::vocab::{Vocabulary, VocabularyBuilder};
@@ -73,6 +76,8 @@ pub struct KnowledgeBase {
     params: SearchParams,
     surface: TextAnalyzer,
     stemmer: TextAnalyzer,
+    /// The meaning side, when a model is loaded (see `hybrid`).
+    pub(crate) semantic: Option<Semantic>,
 }
 
 impl std::fmt::Debug for KnowledgeBase {
@@ -171,7 +176,68 @@ impl KnowledgeBase {
             params: SearchParams::default(),
             surface,
             stemmer: text::stemming_analyzer(),
+            semantic: None,
         })
+    }
+
+    /// Adds meaning-based search with `embedder`: every article's chunks embedded (reusing
+    /// vectors cached in `cache_dir` for this model and content). Search becomes hybrid.
+    pub fn with_model(
+        mut self,
+        embedder: Arc<Embedder>,
+        cache_dir: Option<&Path>,
+    ) -> Result<(Self, CacheStats), ModelError> {
+        let (index, stats) = SemanticIndex::build(&self.articles, &embedder, cache_dir)?;
+        self.semantic = Some(Semantic {
+            embedder,
+            index,
+            learned: Vec::new(),
+        });
+        Ok((self, stats))
+    }
+
+    /// Questions a client's staff confirmed an article answered, as `(client, slug,
+    /// question)`: each becomes another phrasing of that article for that client only.
+    /// Without a model, or for an unknown slug, a phrasing is ignored.
+    pub fn with_learned(
+        mut self,
+        phrasings: &[(String, String, String)],
+    ) -> Result<Self, ModelError> {
+        let Some(semantic) = self.semantic.as_mut() else {
+            return Ok(self);
+        };
+        let known: Vec<(&String, usize, &str)> = phrasings
+            .iter()
+            .filter_map(|(client, slug, question)| {
+                Some((client, *self.by_slug.get(slug)?, question.as_str()))
+            })
+            .collect();
+        let texts: Vec<&str> = known.iter().map(|k| k.2).collect();
+        let vectors = semantic.embedder.embed(&texts)?;
+        semantic.learned = known
+            .into_iter()
+            .zip(vectors)
+            .map(|((client, article, _), vector)| Learned {
+                client: normalize_client(client),
+                article,
+                vector,
+            })
+            .collect();
+        Ok(self)
+    }
+
+    /// Whether searches use meaning as well as words.
+    pub fn is_hybrid(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    /// Bytes held by the embeddings (0 without a model).
+    pub fn embedding_bytes(&self) -> usize {
+        self.semantic.as_ref().map_or(0, |s| s.index.bytes())
+    }
+
+    pub(crate) fn ordinal(&self, slug: &str) -> Option<usize> {
+        self.by_slug.get(slug).copied()
     }
 
     /// Loads `dir` with [`load_dir`] and indexes the valid articles.
@@ -193,8 +259,20 @@ impl KnowledgeBase {
     }
 
     /// The best articles visible to `client` for `question`, best first, at most `limit`.
-    /// Empty when no article is a confident match: the caller should escalate.
+    /// Empty when no article is a confident match: the caller should escalate. Hybrid
+    /// (meaning and words) when a model is loaded, words only otherwise.
     pub fn search(&self, client: &str, question: &str, limit: usize) -> Vec<Hit> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        if self.semantic.is_some() {
+            return self.hybrid_search(client, question, limit);
+        }
+        self.search_with(client, question, limit, &self.params)
+    }
+
+    /// Words-only search, whether or not a model is loaded (for comparisons).
+    pub fn search_keywords(&self, client: &str, question: &str, limit: usize) -> Vec<Hit> {
         self.search_with(client, question, limit, &self.params)
     }
 

@@ -12,14 +12,18 @@
 
 mod article;
 mod bench;
+mod calibration;
 mod collector;
 mod confidence;
+mod embed;
 mod error;
 mod eval;
 mod explain;
 mod frontmatter;
+mod hybrid;
 mod index;
 mod query;
+mod semantic;
 mod synonyms;
 mod synthetic;
 mod text;
@@ -27,9 +31,15 @@ mod vocab;
 
 pub use article::{load_dir, Article, Problem, Scope};
 pub use bench::{bench_search, BenchReport};
+pub use calibration::{Calibration, Features, CALIBRATION};
+pub use embed::{Embedder, ModelError, Pooling};
 pub use error::KbError;
+pub use hybrid::Assessment;
+pub use semantic::{chunks_of, CacheStats};
 
-pub use eval::{evaluate, load_questions, EvalQuestion, EvalReport, Miss, Split, SplitReport};
+pub use eval::{
+    evaluate, evaluate_keywords, load_questions, EvalQuestion, EvalReport, Miss, Split, SplitReport,
+};
 pub use explain::{ExplainedCandidate, ExplainedConcept, Explanation};
 pub use index::{Hit, KnowledgeBase, SearchParams};
 pub use synthetic::synthetic_articles;

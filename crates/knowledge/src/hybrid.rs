@@ -1,0 +1,162 @@
+//! Hybrid search: meaning (sentence embeddings) and words (BM25) ranked together by reciprocal
+//! rank fusion, client scoping applied before ranking, and a calibrated model deciding whether
+//! the best answer is good enough or the question goes to a person.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::article::normalize_client;
+use crate::calibration::{Features, CALIBRATION};
+use crate::embed::{dot, Embedder};
+use crate::index::{Hit, KnowledgeBase};
+use crate::semantic::SemanticIndex;
+
+/// Reciprocal rank fusion's constant (Cormack et al., 2009): ranks below ~60 matter little,
+/// so neither list's long tail can outvote the other's top.
+const RRF_K: f32 = 60.0;
+/// BM25 candidates fused with the dense ranking.
+const KEYWORD_CANDIDATES: usize = 20;
+/// A further suggestion must be about as close in meaning as the best one.
+const RELATED_WITHIN: f32 = 0.12;
+/// A question this close to one a client's staff confirmed is "alike": that article joins the
+/// fusion as a third ranking (what this client told us), besides meaning and words.
+const LEARNED_ALIKE: f32 = 0.6;
+
+/// A question a client's staff confirmed an article answered: another phrasing of that
+/// article for that client only.
+#[derive(Debug, Clone)]
+pub(crate) struct Learned {
+    pub client: String,
+    pub article: usize,
+    pub vector: Vec<f32>,
+}
+
+/// The meaning side of a knowledge base.
+#[derive(Debug)]
+pub(crate) struct Semantic {
+    pub embedder: Arc<Embedder>,
+    pub index: SemanticIndex,
+    pub learned: Vec<Learned>,
+}
+
+/// What one hybrid search found, before the confidence decision.
+#[derive(Debug)]
+pub struct Assessment {
+    /// Visible articles, best first (fused rank).
+    pub ranked: Vec<(usize, f32)>,
+    pub features: Features,
+    /// Dense score of the best visible article.
+    pub best_dense: f32,
+    dense: Vec<f32>,
+}
+
+impl KnowledgeBase {
+    /// The hybrid ranking and the confidence features for `question`; `None` without a
+    /// model, for an empty question, or when the model fails (the caller escalates).
+    pub fn assess(&self, client: &str, question: &str) -> Option<Assessment> {
+        let semantic = self.semantic.as_ref()?;
+        if !question.chars().any(char::is_alphanumeric) {
+            return None;
+        }
+        let query = semantic.embedder.embed(&[question]).ok()?.pop()?;
+        let client = normalize_client(client);
+        let articles = self.articles();
+        let mut dense = semantic.index.article_scores(&query, articles.len());
+        let mut taught: HashMap<usize, f32> = HashMap::new();
+        for learned in semantic.learned.iter().filter(|l| l.client == client) {
+            let score = dot(&query, &learned.vector);
+            if score > dense[learned.article] {
+                dense[learned.article] = score;
+            }
+            if score >= LEARNED_ALIKE {
+                let best = taught.entry(learned.article).or_insert(score);
+                *best = best.max(score);
+            }
+        }
+        let mut taught: Vec<(usize, f32)> = taught.into_iter().collect();
+        taught.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let taught_rank: HashMap<usize, usize> = taught
+            .iter()
+            .enumerate()
+            .map(|(rank, &(ord, _))| (ord, rank))
+            .collect();
+        // Scoping before ranking: invisible articles never enter the ranking. The best of
+        // them is kept only as a signal ("another client has an article for this").
+        let mut other_best = f32::MIN;
+        let mut by_meaning: Vec<(usize, f32)> = Vec::with_capacity(articles.len());
+        for (ord, article) in articles.iter().enumerate() {
+            if article.is_visible_to(&client) {
+                by_meaning.push((ord, dense[ord]));
+            } else {
+                other_best = other_best.max(dense[ord]);
+            }
+        }
+        by_meaning.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let (_, by_words) = self.rank(&client, question, KEYWORD_CANDIDATES, self.params());
+        let keyword_confident = by_words
+            .first()
+            .is_some_and(|best| self.params().is_confident(&best.coverage));
+        let word_rank: HashMap<usize, usize> = by_words
+            .iter()
+            .enumerate()
+            .filter_map(|(rank, r)| Some((self.ordinal(&r.article.slug)?, rank)))
+            .collect();
+        let mut fused: Vec<(usize, f32)> = by_meaning
+            .iter()
+            .enumerate()
+            .map(|(rank, &(ord, _))| {
+                let reciprocal =
+                    |r: Option<&usize>| r.map_or(0.0, |&r| 1.0 / (RRF_K + r as f32 + 1.0));
+                let words = reciprocal(word_rank.get(&ord));
+                let told = reciprocal(taught_rank.get(&ord));
+                (ord, reciprocal(Some(&rank)) + words + told)
+            })
+            .collect();
+        fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best_dense = by_meaning.first().map_or(0.0, |b| b.1);
+        let second_dense = by_meaning.get(1).map_or(0.0, |b| b.1);
+        let top = fused.first().map(|f| f.0);
+        let features = Features {
+            best_dense,
+            margin: best_dense - second_dense,
+            words_agree: top
+                .and_then(|t| word_rank.get(&t))
+                .is_some_and(|&rank| rank < 3),
+            keyword_confident,
+            other_client_better: (other_best - best_dense).max(0.0),
+            fragmentation: semantic.embedder.fragmentation(question),
+        };
+        Some(Assessment {
+            ranked: fused,
+            features,
+            best_dense,
+            dense,
+        })
+    }
+
+    /// Hybrid search: suggestions when the calibrated confidence says the best one answers
+    /// the question, nothing (escalate) otherwise.
+    pub(crate) fn hybrid_search(&self, client: &str, question: &str, limit: usize) -> Vec<Hit> {
+        let Some(assessment) = self.assess(client, question) else {
+            return Vec::new();
+        };
+        if !CALIBRATION.is_confident(&assessment.features) {
+            return Vec::new();
+        }
+        let articles = self.articles();
+        assessment
+            .ranked
+            .iter()
+            .enumerate()
+            .filter(|(i, (ord, _))| {
+                *i == 0 || assessment.dense[*ord] >= assessment.best_dense - RELATED_WITHIN
+            })
+            .take(limit)
+            .map(|(_, &(ord, score))| Hit {
+                slug: articles[ord].slug.clone(),
+                title: articles[ord].title.clone(),
+                score,
+            })
+            .collect()
+    }
+}

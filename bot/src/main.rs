@@ -65,13 +65,28 @@ enum KbCommand {
         /// Print `[{"slug","title","score"}]`, best first; `[]` when nothing is a confident match.
         #[arg(long)]
         json: bool,
+        /// Sentence-embedding model folder (default: `triage.model_dir` of --config): hybrid search.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
-    /// Top-1/top-3 hit rate, correct escalation and cross-client leaks on an evaluation set.
+    /// Top-1/top-3 hit rate, correct escalation and cross-client leaks on an evaluation set,
+    /// words-only and hybrid side by side.
     Eval {
         #[arg(long, default_value = "crates/knowledge/eval/kb")]
         kb: PathBuf,
         #[arg(long, default_value = "crates/knowledge/eval/questions.toml")]
         questions: PathBuf,
+        /// Sentence-embedding model folder for the hybrid column.
+        #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
+        model: PathBuf,
+    },
+    /// Phrasings learned from "This solved it", per client (needs --config for the database).
+    Learned {
+        #[arg(long)]
+        client: Option<String>,
+        /// Remove the learned phrasing with this id.
+        #[arg(long)]
+        remove: Option<i64>,
     },
 }
 
@@ -214,20 +229,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kb,
             limit,
             json,
+            model,
         })) => {
-            let dir = match (kb, cli.config.as_deref()) {
-                (Some(dir), _) => dir.clone(),
-                (None, Some(path)) => Config::load(Some(path))?.kb_dir,
-                (None, None) => PathBuf::from("kb"),
+            let config = cli
+                .config
+                .as_deref()
+                .map(|p| Config::load(Some(p)))
+                .transpose()?;
+            let dir = kb
+                .clone()
+                .or_else(|| config.as_ref().map(|c| c.kb_dir.clone()));
+            let model = model
+                .clone()
+                .or_else(|| config.and_then(|c| c.triage.model_dir));
+            let search = commandpost::kb::cli::Search {
+                kb_dir: dir.unwrap_or_else(|| PathBuf::from("kb")),
+                model,
+                client: client.clone(),
+                limit: *limit,
+                json: *json,
             };
-            println!(
-                "{}",
-                commandpost::kb::cli::search(&dir, client.as_deref(), text, *limit, *json)?
-            );
+            println!("{}", search.run(text)?);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Subcommand_::Kb(KbCommand::Eval { kb, questions })) => {
-            println!("{}", commandpost::kb::cli::eval(kb, questions)?);
+        Some(Subcommand_::Kb(KbCommand::Eval {
+            kb,
+            questions,
+            model,
+        })) => {
+            println!("{}", commandpost::kb::cli::eval(kb, questions, model)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Subcommand_::Kb(KbCommand::Learned { client, remove })) => {
+            let config = required_config(&cli, "kb learned")?;
+            println!(
+                "{}",
+                commandpost::kb::cli::learned(&config, client.as_deref(), *remove).await?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Subcommand_::Check) => {
@@ -253,6 +291,11 @@ fn check_config(path: &Path) -> anyhow::Result<ExitCode> {
     }
     let mut problems = check::problems(&config, &config.templates_dir);
     problems.extend(commandpost::kb::cli::problems(&config.kb_dir));
+    if let Some(dir) = &config.triage.model_dir {
+        if let Err(error) = commandpost_knowledge::Embedder::load(dir) {
+            problems.push(format!("triage.model_dir: {error}"));
+        }
+    }
     for problem in &problems {
         println!("{problem}");
     }

@@ -28,6 +28,10 @@ pub enum StartupError {
     Templates(#[from] TemplateError),
     #[error(transparent)]
     Adapter(#[from] crate::chat::AdapterError),
+    /// A configured model that cannot be used is refused rather than silently replaced by
+    /// words-only search.
+    #[error("triage.model_dir: {0}")]
+    Model(commandpost_knowledge::ModelError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -98,7 +102,23 @@ impl App {
         if let Some(console) = &console {
             platforms.push(console.platform.clone());
         }
-        let knowledge = Arc::new(Knowledge::open(&config.kb_dir));
+        let model = match &config.triage.model_dir {
+            Some(dir) => Some(Arc::new(
+                commandpost_knowledge::Embedder::load(dir).map_err(StartupError::Model)?,
+            )),
+            None => None,
+        };
+        let learned = store
+            .learned_phrasings(None)
+            .await
+            .map_err(|source| StartupError::Database {
+                url: redact_url(&config.database_url),
+                source,
+            })?
+            .into_iter()
+            .map(|p| (p.client.to_string(), p.slug, p.question))
+            .collect();
+        let knowledge = Arc::new(Knowledge::open(&config.kb_dir, model, learned));
         let engine = Arc::new(Engine::new(
             store.clone(),
             Arc::new(config),

@@ -26,6 +26,11 @@ struct World {
 
 impl World {
     async fn new() -> Self {
+        Self::with_triage("").await
+    }
+
+    /// With extra `[triage]` keys (e.g. `model_dir`).
+    async fn with_triage(extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         commandpost::testing::kb::write_sample_kb(&dir.path().join("kb"));
         let text = format!(
@@ -37,6 +42,7 @@ managers = ["console:maria"]
 [triage]
 burst_threshold = 3
 burst_window = "10m"
+{extra}
 [[clients]]
 id = "acme"
 name = "Acme Corp"
@@ -599,4 +605,44 @@ async fn two_simultaneous_declare_clicks_make_one_incident_and_one_room() {
         .filter(|d| matches!(d.destination, Destination::OpenRoom { .. }))
         .count();
     assert_eq!(rooms, 1, "one room");
+}
+
+#[tokio::test]
+async fn this_solved_it_teaches_the_askers_client_only_and_survives_a_restart() {
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/all-MiniLM-L6-v2");
+    let world = World::with_triage(&format!("model_dir = \"{}\"", model.display())).await;
+    assert!(world.app.engine.knowledge().snapshot().is_hybrid());
+    let question = "cant get into my mailbox app this morning, it just hangs";
+    let answer = world.ask("ann", "acme", question).await.unwrap();
+    let request = request_of(&answer);
+    world
+        .send(
+            "ann",
+            "support:acme",
+            Command::Triage(TriageCommand::Solved { request }),
+        )
+        .await
+        .unwrap();
+    let acme = commandpost::domain::ClientId::parse("acme").unwrap();
+    let globex = commandpost::domain::ClientId::parse("globex").unwrap();
+    let store = &world.app.store;
+    let kept = store.learned_phrasings(Some(&acme)).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].question, question);
+    assert!(store
+        .learned_phrasings(Some(&globex))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A restart on the same database searches with what was learned, for acme only.
+    let config = world.app.engine.config().as_ref().clone();
+    let again = App::build(config, Arc::new(world.clock.clone()), None, Vec::new())
+        .await
+        .unwrap();
+    let learned = again.engine.knowledge().learned();
+    assert_eq!(
+        learned,
+        vec![("acme".to_owned(), kept[0].slug.clone(), question.to_owned())]
+    );
 }

@@ -170,6 +170,9 @@ pub struct TriageConfig {
     /// Tickets one asker may open per hour; beyond it they are asked to wait (flood guard).
     #[serde(default = "default_tickets_per_hour")]
     pub tickets_per_hour: usize,
+    /// A sentence-transformers model folder: search by meaning as well as words. Absent:
+    /// words only, with a warning.
+    pub model_dir: Option<PathBuf>,
 }
 
 impl Default for TriageConfig {
@@ -361,7 +364,14 @@ impl Config {
 
     /// Settings that work but are probably not what was meant (`check` and start print them).
     pub fn warnings(&self) -> Vec<ConfigProblem> {
-        secrets::warnings(self)
+        let mut warnings = secrets::warnings(self);
+        if self.triage.model_dir.is_none() {
+            warnings.push(ConfigProblem {
+                key: "triage.model_dir".into(),
+                message: "is not set: level-1 triage searches by words only, which misses questions worded differently from the articles (see the README, Level-1 triage)".into(),
+            });
+        }
+        warnings
     }
 
     pub fn console_enabled(&self) -> bool {

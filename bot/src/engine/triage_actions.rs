@@ -55,6 +55,7 @@ impl Engine {
                 }
                 metrics::counter!("commandpost_l1_deflections_total", "client" => client_label)
                     .increment(1);
+                self.learn_from(&support).await?;
                 Ok(Response::private("Glad that helped; marked as solved."))
             }
             TriageCommand::StillNeedHelp { .. } => {
@@ -181,6 +182,25 @@ impl Engine {
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// "This solved it": the question is kept as another phrasing of the first suggestion,
+    /// for this client only, and searched with from now on (re-indexed off the async threads).
+    async fn learn_from(&self, support: &crate::store::SupportRequest) -> Result<(), EngineError> {
+        let Some(slug) = support.top_article() else {
+            return Ok(());
+        };
+        self.store
+            .learn_phrasing(&support.client, slug, &support.question, self.clock.now())
+            .await?;
+        let knowledge = self.knowledge.clone();
+        let phrasing = (
+            support.client.to_string(),
+            slug.to_owned(),
+            support.question.clone(),
+        );
+        tokio::task::spawn_blocking(move || knowledge.learn(phrasing));
+        Ok(())
     }
 
     /// Tells the second person to click Declare who was first.

@@ -1,45 +1,127 @@
 //! `commandpost kb …`: the knowledge base from the shell, exactly as `/help` searches it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use commandpost_knowledge::{evaluate, load_questions, KnowledgeBase};
+use commandpost_knowledge::{
+    evaluate, evaluate_keywords, load_questions, Embedder, KnowledgeBase, Split,
+};
 
-/// Searches as `/help` would for `client` (`None`: only articles visible to every client).
-/// `--json` prints `[{"slug","title","score"}]`, and `[]` when nothing is a confident match.
-pub fn search(
-    kb_dir: &Path,
-    client: Option<&str>,
-    text: &str,
-    limit: usize,
-    json: bool,
-) -> anyhow::Result<String> {
-    let (kb, problems) = KnowledgeBase::open(kb_dir)?;
-    for problem in problems {
-        eprintln!("warning: {problem}");
-    }
-    let hits = kb.search(client.unwrap_or_default(), text, limit);
-    if json {
-        return Ok(serde_json::to_string_pretty(&hits)?);
-    }
-    if hits.is_empty() {
-        return Ok("No confident match: /help would hand this question to a person.".to_owned());
-    }
-    Ok(hits
-        .iter()
-        .map(|hit| format!("{:>7.2}  {:<40}  {}", hit.score, hit.slug, hit.title))
-        .collect::<Vec<_>>()
-        .join("\n"))
+use crate::config::Config;
+use crate::domain::ClientId;
+use crate::store::Store;
+
+/// `kb search`: as `/help` would search for `client` (`None`: only articles visible to every
+/// client), by meaning and words when a model is given.
+pub struct Search {
+    pub kb_dir: PathBuf,
+    pub model: Option<PathBuf>,
+    pub client: Option<String>,
+    pub limit: usize,
+    pub json: bool,
 }
 
-/// Runs the evaluation set: top-1/top-3 on answerable questions, correct escalation, leaks.
-pub fn eval(kb_dir: &Path, questions: &Path) -> anyhow::Result<String> {
+impl Search {
+    /// `--json` prints `[{"slug","title","score"}]`, and `[]` when nothing is a confident match.
+    pub fn run(&self, text: &str) -> anyhow::Result<String> {
+        let (kb, problems) = KnowledgeBase::open(&self.kb_dir)?;
+        for problem in problems {
+            eprintln!("warning: {problem}");
+        }
+        let kb = match &self.model {
+            Some(dir) => {
+                let model = Arc::new(Embedder::load(dir)?);
+                kb.with_model(model, Some(&super::embedding_cache(&self.kb_dir)))?
+                    .0
+            }
+            None => kb,
+        };
+        let hits = kb.search(self.client.as_deref().unwrap_or_default(), text, self.limit);
+        if self.json {
+            return Ok(serde_json::to_string_pretty(&hits)?);
+        }
+        if hits.is_empty() {
+            return Ok(
+                "No confident match: /help would hand this question to a person.".to_owned(),
+            );
+        }
+        Ok(hits
+            .iter()
+            .map(|hit| format!("{:>7.3}  {:<40}  {}", hit.score, hit.slug, hit.title))
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}
+
+/// Runs the evaluation set words-only and hybrid (with `model`): top-1/top-3 on answerable
+/// questions, correct escalation and leaks, per split.
+pub fn eval(kb_dir: &Path, questions: &Path, model: &Path) -> anyhow::Result<String> {
     let (kb, problems) = KnowledgeBase::open(kb_dir)?;
     anyhow::ensure!(
         problems.is_empty(),
         "the evaluation knowledge base has problems: {problems:?}"
     );
     let questions = load_questions(questions)?;
-    Ok(evaluate(&kb, &questions).to_string())
+    let words = evaluate_keywords(&kb, &questions);
+    let model = Arc::new(Embedder::load(model).map_err(|e| {
+        anyhow::anyhow!("{e} (fetch the bundled model with scripts/fetch-model, or pass --model)")
+    })?);
+    let (kb, _) = kb.with_model(model, Some(&super::embedding_cache(kb_dir)))?;
+    let hybrid = evaluate(&kb, &questions);
+    let mut out = format!(
+        "{:<6} {:<7} {:>10} {:>6} {:>6} {:>13} {:>11} {:>6}\n",
+        "split", "search", "answerable", "top-1", "top-3", "unanswerable", "escalation", "leaks"
+    );
+    for split in [Split::Train, Split::Dev, Split::Test] {
+        for (name, report) in [("words", &words), ("hybrid", &hybrid)] {
+            let s = report.split(split);
+            out.push_str(&format!(
+                "{:<6} {:<7} {:>10} {:>6.3} {:>6.3} {:>13} {:>11.3} {:>6}\n",
+                format!("{split:?}").to_lowercase(),
+                name,
+                s.answerable,
+                s.top1_rate(),
+                s.top3_rate(),
+                s.unanswerable,
+                s.escalation_rate(),
+                s.leaks
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// `kb learned`: lists the learned phrasings (of one client), or removes one by id.
+pub async fn learned(
+    config: &Config,
+    client: Option<&str>,
+    remove: Option<i64>,
+) -> anyhow::Result<String> {
+    let store = crate::startup::open_store(config).await?;
+    if let Some(id) = remove {
+        let removed = store.forget_phrasing(id).await?;
+        store.close().await;
+        anyhow::ensure!(removed, "no learned phrasing has id {id}");
+        return Ok(format!(
+            "removed learned phrasing {id}; a running bot forgets it at its next restart or reload"
+        ));
+    }
+    let client = client.map(ClientId::parse).transpose()?;
+    let phrasings = store.learned_phrasings(client.as_ref()).await?;
+    store.close().await;
+    if phrasings.is_empty() {
+        return Ok("no learned phrasings".to_owned());
+    }
+    Ok(phrasings
+        .iter()
+        .map(|p| {
+            format!(
+                "{:>5}  {:<10} {:<32} “{}”",
+                p.id, p.client, p.slug, p.question
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n"))
 }
 
 /// Search latency over generated articles.

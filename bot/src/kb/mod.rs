@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use commandpost_knowledge::{Hit, KnowledgeBase, Problem};
+use commandpost_knowledge::{Embedder, Hit, KnowledgeBase, Problem};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -20,14 +20,57 @@ pub const SUGGESTIONS: usize = 3;
 /// How often the directory is checked for changes.
 const POLL: Duration = Duration::from_secs(3);
 
+/// A question a client's staff confirmed an article answered: `(client, slug, question)`.
+pub type Phrasing = (String, String, String);
+
 pub struct Knowledge {
     dir: PathBuf,
     current: RwLock<Arc<KnowledgeBase>>,
     stamp: RwLock<Option<SystemTime>>,
+    /// The sentence-embedding model, when `triage.model_dir` is set.
+    model: Option<Arc<Embedder>>,
+    /// Phrasings learned from "This solved it", per client.
+    learned: RwLock<Vec<Phrasing>>,
 }
 
-/// Loads what can be loaded: articles with problems are left out and the problems returned.
-fn load(dir: &Path) -> (KnowledgeBase, Vec<String>) {
+/// Where article embeddings are cached, keyed by model and content.
+pub fn embedding_cache(dir: &Path) -> PathBuf {
+    dir.join(".embeddings")
+}
+
+/// Loads what can be loaded (articles with problems are left out and the problems returned),
+/// with meaning-based search when a model is given.
+fn load(
+    dir: &Path,
+    model: Option<&Arc<Embedder>>,
+    learned: &[Phrasing],
+) -> (KnowledgeBase, Vec<String>) {
+    let (kb, mut problems) = load_words(dir);
+    let Some(model) = model else {
+        return (kb, problems);
+    };
+    let embedded = kb
+        .with_model(model.clone(), Some(&embedding_cache(dir)))
+        .and_then(|(kb, stats)| {
+            info!(
+                reused = stats.reused,
+                embedded = stats.embedded,
+                "article embeddings ready"
+            );
+            kb.with_learned(learned)
+        });
+    match embedded {
+        Ok(kb) => (kb, problems),
+        Err(error) => {
+            problems.push(format!(
+                "the embedding model failed, searching by words only: {error}"
+            ));
+            (load_words(dir).0, problems)
+        }
+    }
+}
+
+fn load_words(dir: &Path) -> (KnowledgeBase, Vec<String>) {
     if !dir.exists() {
         let empty = KnowledgeBase::build(Vec::new()).expect("an empty index builds");
         return (
@@ -56,6 +99,10 @@ fn newest_change(dir: &Path) -> Option<SystemTime> {
             continue;
         };
         for entry in entries.flatten() {
+            // Hidden folders hold caches (`.embeddings`), not articles.
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
                 stack.push(entry.path());
@@ -69,9 +116,11 @@ fn newest_change(dir: &Path) -> Option<SystemTime> {
 }
 
 impl Knowledge {
-    pub fn open(dir: &Path) -> Self {
+    /// Loads `dir`, searching by meaning too when `model` is given (with the phrasings learned
+    /// so far).
+    pub fn open(dir: &Path, model: Option<Arc<Embedder>>, learned: Vec<Phrasing>) -> Self {
         let stamp = newest_change(dir);
-        let (kb, problems) = load(dir);
+        let (kb, problems) = load(dir, model.as_ref(), &learned);
         for problem in &problems {
             warn!(%problem, "knowledge base problem");
         }
@@ -80,7 +129,34 @@ impl Knowledge {
             dir: dir.to_path_buf(),
             current: RwLock::new(Arc::new(kb)),
             stamp: RwLock::new(stamp),
+            model,
+            learned: RwLock::new(learned),
         }
+    }
+
+    /// Keeps `question` as another phrasing of `slug` for `client`, and searches with it from
+    /// now on. Without a model there is nothing to learn into.
+    pub fn learn(&self, phrasing: Phrasing) {
+        if self.model.is_none() {
+            return;
+        }
+        if let Ok(mut learned) = self.learned.write() {
+            learned.push(phrasing);
+        }
+        self.reload();
+    }
+
+    /// The phrasings searched with now.
+    pub fn learned(&self) -> Vec<Phrasing> {
+        self.learned.read().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the learned phrasings (after one was removed) and searches with them.
+    pub fn set_learned(&self, phrasings: Vec<Phrasing>) {
+        if let Ok(mut learned) = self.learned.write() {
+            *learned = phrasings;
+        }
+        self.reload();
     }
 
     pub fn dir(&self) -> &Path {
@@ -106,8 +182,13 @@ impl Knowledge {
     /// Rebuilds the index from disk and swaps it in; returns the problems found.
     pub fn reload(&self) -> Vec<String> {
         let stamp = newest_change(&self.dir);
-        let (kb, problems) = load(&self.dir);
-        info!(articles = kb.len(), "knowledge base reloaded");
+        let learned = self.learned.read().map(|l| l.clone()).unwrap_or_default();
+        let (kb, problems) = load(&self.dir, self.model.as_ref(), &learned);
+        info!(
+            articles = kb.len(),
+            hybrid = kb.is_hybrid(),
+            "knowledge base reloaded"
+        );
         if let Ok(mut current) = self.current.write() {
             *current = Arc::new(kb);
         }

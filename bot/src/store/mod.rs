@@ -5,6 +5,7 @@ mod action_items;
 mod backend;
 mod events;
 mod incidents;
+mod learned;
 mod outbox;
 mod postmortems;
 mod reports;
@@ -28,6 +29,7 @@ use crate::effects::{Delivery, OutboxItem, Receipt};
 
 pub use backend::Backend;
 pub use events::handling_event;
+pub use learned::LearnedPhrasing;
 pub use postmortems::{ReviewFilter, ReviewPage, ReviewRow};
 pub use review::ReviewStore;
 pub use sessions::Session;
@@ -195,6 +197,21 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
     /// transaction: each request is linked only while it is unlinked, so of two simultaneous
     /// Declare P1 clicks one wins and the other gets [`StoreError::AlreadyLinked`], writing nothing.
     async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError>;
+
+    /// Keeps `question` as another phrasing of article `slug` for `client`.
+    async fn learn_phrasing(
+        &self,
+        client: &ClientId,
+        slug: &str,
+        question: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn learned_phrasings(
+        &self,
+        client: Option<&ClientId>,
+    ) -> Result<Vec<LearnedPhrasing>, StoreError>;
+    /// Removes a learned phrasing; whether it existed.
+    async fn forget_phrasing(&self, id: i64) -> Result<bool, StoreError>;
 
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError>;
     async fn status_posts(

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::{
-    backend::Backend, events, incidents, outbox, status, support, timeline, Change, IncidentFilter,
-    NewSupportRequest, StatusPost, Store, StoreError, SupportRequest, SupportUpdate, Versioned,
+    backend::Backend, events, incidents, learned, outbox, status, support, timeline, Change,
+    IncidentFilter, LearnedPhrasing, NewSupportRequest, StatusPost, Store, StoreError,
+    SupportRequest, SupportUpdate, Versioned,
 };
 use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{Delivery, OutboxItem, Receipt};
@@ -321,6 +322,30 @@ impl Store for SqlStore {
         support::link_unlinked(&mut tx, requests, &change.incident.id).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn learn_phrasing(
+        &self,
+        client: &ClientId,
+        slug: &str,
+        question: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        learned::insert(&mut conn, client, slug, question, at).await
+    }
+
+    async fn learned_phrasings(
+        &self,
+        client: Option<&ClientId>,
+    ) -> Result<Vec<LearnedPhrasing>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        learned::list(&mut conn, client).await
+    }
+
+    async fn forget_phrasing(&self, id: i64) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        learned::remove(&mut conn, id).await
     }
 
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError> {

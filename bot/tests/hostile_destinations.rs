@@ -73,14 +73,14 @@ async fn health(app: &TestApp) -> u16 {
         .as_u16()
 }
 
-#[tokio::test]
-async fn an_absurd_retry_after_delays_only_that_destination_and_only_briefly() {
-    let acme_hook = FakeWebhook::start().await;
-    let globex_hook = FakeWebhook::start().await;
-    acme_hook.answer_next(503, Some(u64::MAX));
+/// The app with its background worker, and a P1 for each client with its room open.
+async fn two_incidents(
+    acme_hook: &FakeWebhook,
+    globex_hook: &FakeWebhook,
+) -> (TestApp, Arc<RecordingPlatform>, String, String) {
     let chat = Arc::new(RecordingPlatform::new("console"));
     let app = spawn_app(
-        &config(&acme_hook, &globex_hook),
+        &config(acme_hook, globex_hook),
         true,
         vec![chat.clone() as Arc<dyn ChatPlatform>],
     )
@@ -95,6 +95,15 @@ async fn an_absurd_retry_after_delays_only_that_destination_and_only_briefly() {
             == 2
     })
     .await;
+    (app, chat, acme_room, globex_room)
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_delays_only_that_destination_and_only_briefly() {
+    let acme_hook = FakeWebhook::start().await;
+    let globex_hook = FakeWebhook::start().await;
+    acme_hook.answer_next(503, Some(u64::MAX));
+    let (app, chat, acme_room, globex_room) = two_incidents(&acme_hook, &globex_hook).await;
     run(
         &app,
         Some(&acme_room),
@@ -179,23 +188,7 @@ async fn a_hanging_webhook_delays_only_itself() {
     let acme_hook = FakeWebhook::start().await;
     let globex_hook = FakeWebhook::start().await;
     acme_hook.hang_next(Duration::from_secs(30));
-    let chat = Arc::new(RecordingPlatform::new("console"));
-    let app = spawn_app(
-        &config(&acme_hook, &globex_hook),
-        true,
-        vec![chat.clone() as Arc<dyn ChatPlatform>],
-    )
-    .await;
-    let acme_room = run(&app, None, "/incident declare P1 acme Email is down").await;
-    let globex_room = run(&app, None, "/incident declare P1 globex VPN is down").await;
-    eventually("both rooms open", || {
-        chat.delivered()
-            .iter()
-            .filter(|d| matches!(d.destination, Destination::OpenRoom { .. }))
-            .count()
-            == 2
-    })
-    .await;
+    let (app, chat, acme_room, globex_room) = two_incidents(&acme_hook, &globex_hook).await;
     run(
         &app,
         Some(&acme_room),

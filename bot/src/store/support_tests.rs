@@ -10,22 +10,23 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
 }
 
+fn question_from(asker: &str) -> NewSupportRequest {
+    NewSupportRequest {
+        client: ClientId::parse("acme").unwrap(),
+        asker: UserId::new(asker),
+        platform: "console".into(),
+        channel: "support:acme".into(),
+        question: "nobody can log in".into(),
+        suggestions: Vec::new(),
+        outcome: SupportOutcome::Escalated,
+        incident_id: None,
+        at: t0(),
+    }
+}
+
 async fn asked(store: &dyn Store, asker: &str) -> SupportRequest {
     store
-        .create_support_request(
-            NewSupportRequest {
-                client: ClientId::parse("acme").unwrap(),
-                asker: UserId::new(asker),
-                platform: "console".into(),
-                channel: "support:acme".into(),
-                question: "nobody can log in".into(),
-                suggestions: Vec::new(),
-                outcome: SupportOutcome::Escalated,
-                incident_id: None,
-                at: t0(),
-            },
-            &|_| Vec::new(),
-        )
+        .create_support_request(question_from(asker), &|_| Vec::new())
         .await
         .unwrap()
 }
@@ -111,23 +112,11 @@ async fn an_event_is_handled_when_its_effect_commits_and_only_then(store: &dyn S
     assert!(store.already_handled("slack", "Ev1").await.unwrap());
     let retry = handling_event("slack", "Ev1", async {
         store
-            .create_support_request(
-                NewSupportRequest {
-                    client: ClientId::parse("acme").unwrap(),
-                    asker: UserId::new("console:ann"),
-                    platform: "console".into(),
-                    channel: "support:acme".into(),
-                    question: "nobody can log in".into(),
-                    suggestions: Vec::new(),
-                    outcome: SupportOutcome::Escalated,
-                    incident_id: None,
-                    at: t0(),
-                },
-                &|_| Vec::new(),
-            )
+            .create_support_request(question_from("console:ann"), &|_| Vec::new())
             .await
     })
     .await;
+
     assert!(
         matches!(retry, Err(StoreError::AlreadyHandled(ref id)) if id == "Ev1"),
         "{retry:?}"

@@ -95,6 +95,31 @@ impl Destination {
     }
 
     /// The metrics label: the kind of destination, bounded in number.
+    /// The metric label of a stored lane (see [`Destination::lane`]).
+    pub fn kind_of_lane(lane: &str) -> &'static str {
+        match lane.split(':').next().unwrap_or_default() {
+            "room" => "room",
+            "oncall" => "oncall",
+            "client" => "client_channel",
+            "support" => "support_channel",
+            "webhook" => "webhook",
+            "status_page" => "status_page",
+            "dm" => "direct_message",
+            _ => "other",
+        }
+    }
+
+    /// Every metric label, so gauges can be registered at 0 from start.
+    pub const METRIC_LABELS: [&'static str; 7] = [
+        "room",
+        "oncall",
+        "client_channel",
+        "support_channel",
+        "webhook",
+        "status_page",
+        "direct_message",
+    ];
+
     pub fn metric_label(&self) -> &'static str {
         match self {
             Destination::OpenRoom { .. } | Destination::Room { .. } | Destination::Brief { .. } => {

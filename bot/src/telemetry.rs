@@ -30,6 +30,14 @@ pub struct CounterInfo {
 /// (`increase(...) > 0`) see a series from the first scrape, not only after the first event.
 pub const COUNTERS: &[CounterInfo] = &[
     CounterInfo {
+        name: "commandpost_outbox_deliveries_total",
+        help: "Delivery attempts by kind of destination and outcome (delivered, retry, failed, taken_over)",
+    },
+    CounterInfo {
+        name: "commandpost_outbox_lease_takeovers_total",
+        help: "Deliveries whose claim another worker took over because the first seemed dead",
+    },
+    CounterInfo {
         name: "commandpost_incidents_declared_total",
         help: "Incidents declared, by severity",
     },
@@ -101,6 +109,18 @@ fn describe() {
         "Open incidents whose client update is overdue"
     );
     metrics::gauge!("commandpost_overdue_incidents").set(0.0);
+    metrics::describe_gauge!(
+        "commandpost_outbox_depth",
+        "Pending deliveries, by kind of destination"
+    );
+    metrics::describe_gauge!(
+        "commandpost_outbox_oldest_seconds",
+        "Age of the oldest pending delivery, by kind of destination"
+    );
+    for kind in crate::effects::Destination::METRIC_LABELS {
+        metrics::gauge!("commandpost_outbox_depth", "destination" => kind).set(0.0);
+        metrics::gauge!("commandpost_outbox_oldest_seconds", "destination" => kind).set(0.0);
+    }
 }
 
 /// Logs to stderr; `RUST_LOG` sets the level. The console keeps stdout for the chat.

@@ -214,4 +214,13 @@ async fn a_hanging_webhook_delays_only_itself() {
         "acme's attempt was still in flight"
     );
     assert_eq!(acme_hook.calls().len(), 1);
+    let metrics = reqwest::get(app.metrics_url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let delivered =
+        r#"commandpost_outbox_deliveries_total{destination="webhook",outcome="delivered"}"#;
+    assert!(metrics.contains(delivered), "{metrics}");
 }

@@ -37,9 +37,20 @@ pub fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// One delivery attempt's outcome, by kind of destination.
+fn count_outcome(item: &OutboxItem, outcome: &'static str) {
+    metrics::counter!(
+        "commandpost_outbox_deliveries_total",
+        "destination" => item.delivery.destination.metric_label(),
+        "outcome" => outcome
+    )
+    .increment(1);
+}
+
 /// Another worker took the item over (ours was presumed dead): its outcome is theirs to write.
 fn lease_taken_over(item: &OutboxItem) {
     metrics::counter!("commandpost_outbox_lease_takeovers_total").increment(1);
+    count_outcome(item, "taken_over");
     warn!(item = item.id, claim = %item.claim, "another worker took this delivery over; leaving the outcome to it");
 }
 
@@ -67,6 +78,7 @@ impl Engine {
                 Ok(receipt) => {
                     let change =
                         self.after_success(&item, receipt, &stored.incident, stored.version)?;
+                    count_outcome(&item, "delivered");
                     self.store
                         .delivery_succeeded(&item, receipt, self.clock.now(), change)
                         .await
@@ -91,6 +103,7 @@ impl Engine {
                         &stored.incident,
                         stored.version,
                     )?;
+                    count_outcome(&item, if give_up { "failed" } else { "retry" });
                     self.store
                         .delivery_failed(&item, &error.reason, retry_at, change)
                         .await

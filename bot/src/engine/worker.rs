@@ -61,6 +61,32 @@ fn silent_too_long(last_pass: u64, now: Duration, limit: Duration) -> Option<Dur
 }
 
 impl Engine {
+    /// Outbox depth and the age of the oldest pending item, per kind of destination.
+    async fn report_outbox(&self, now: chrono::DateTime<chrono::Utc>) {
+        let Ok(lanes) = self.store.outbox_pending_by_lane().await else {
+            return;
+        };
+        let mut by_kind: std::collections::HashMap<
+            &str,
+            (i64, Option<chrono::DateTime<chrono::Utc>>),
+        > = crate::effects::Destination::METRIC_LABELS
+            .iter()
+            .map(|kind| (*kind, (0, None)))
+            .collect();
+        for (lane, depth, oldest) in lanes {
+            let entry = by_kind
+                .entry(crate::effects::Destination::kind_of_lane(&lane))
+                .or_insert((0, None));
+            entry.0 += depth;
+            entry.1 = Some(entry.1.map_or(oldest, |o| o.min(oldest)));
+        }
+        for (kind, (depth, oldest)) in by_kind {
+            let age = oldest.map_or(0.0, |o| (now - o).num_milliseconds().max(0) as f64 / 1000.0);
+            metrics::gauge!("commandpost_outbox_depth", "destination" => kind).set(depth as f64);
+            metrics::gauge!("commandpost_outbox_oldest_seconds", "destination" => kind).set(age);
+        }
+    }
+
     /// Fires due timers, delivers what is due, refreshes the overdue gauge, and says how long
     /// to sleep: until the earliest timer, at most a tick.
     /// Deliveries are started in their own tasks (at most `permits` at once) and not awaited.
@@ -83,6 +109,7 @@ impl Engine {
         if let Ok(overdue) = self.store.overdue_incidents(now).await {
             metrics::gauge!("commandpost_overdue_incidents").set(overdue as f64);
         }
+        self.report_outbox(now).await;
         match self.store.next_timer_at().await {
             Ok(Some(next)) => (next - now)
                 .to_std()

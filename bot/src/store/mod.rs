@@ -161,6 +161,9 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Deliveries due now and not yet confirmed, across all incidents.
     async fn outbox_backlog(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Pending deliveries per lane: how many, and when the oldest was queued.
+    async fn outbox_pending_by_lane(&self)
+        -> Result<Vec<(String, i64, DateTime<Utc>)>, StoreError>;
     /// Deliveries not yet confirmed, for status and tests.
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError>;
 

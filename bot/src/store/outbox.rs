@@ -212,6 +212,26 @@ pub async fn pending_count(
     )
 }
 
+pub async fn pending_by_lane(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, i64, DateTime<Utc>)>, StoreError> {
+    sqlx::query(
+        "SELECT lane, COUNT(*) AS depth, MIN(created_at) AS oldest FROM outbox \
+         WHERE state = 'pending' GROUP BY lane",
+    )
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            row.try_get("lane")?,
+            row.try_get("depth")?,
+            from_millis(row.try_get("oldest")?)?,
+        ))
+    })
+    .collect()
+}
+
 pub async fn backlog(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<i64, StoreError> {
     Ok(
         sqlx::query(

@@ -246,6 +246,13 @@ impl Store for SqlStore {
         outbox::backlog(&mut conn, now).await
     }
 
+    async fn outbox_pending_by_lane(
+        &self,
+    ) -> Result<Vec<(String, i64, DateTime<Utc>)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        outbox::pending_by_lane(&mut conn).await
+    }
+
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         outbox::pending_count(&mut conn, incident).await

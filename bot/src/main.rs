@@ -123,6 +123,9 @@ enum BenchCommand {
         articles: usize,
         #[arg(long, default_value_t = 5_000)]
         queries: usize,
+        /// Also measure hybrid search with this sentence-embedding model folder.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
 }
 
@@ -219,8 +222,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&commands)?);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Subcommand_::Bench(BenchCommand::Kb { articles, queries })) => {
-            println!("{}", commandpost::kb::cli::bench(*articles, *queries)?);
+        Some(Subcommand_::Bench(BenchCommand::Kb {
+            articles,
+            queries,
+            model,
+        })) => {
+            println!(
+                "{}",
+                commandpost::kb::cli::bench(*articles, *queries, model.as_deref())?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Subcommand_::Kb(KbCommand::Search {

@@ -124,9 +124,26 @@ pub async fn learned(
         .join("\n"))
 }
 
-/// Search latency over generated articles.
-pub fn bench(articles: usize, queries: usize) -> anyhow::Result<String> {
-    Ok(commandpost_knowledge::bench_search(articles, queries)?.to_string())
+/// Search latency over generated articles: words only, and hybrid beside it with a model.
+pub fn bench(articles: usize, queries: usize, model: Option<&Path>) -> anyhow::Result<String> {
+    let words = commandpost_knowledge::bench_search(articles, queries)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = format!("words only\n{words}");
+    if let Some(dir) = model {
+        let load = std::time::Instant::now();
+        let embedder = Arc::new(Embedder::load(dir)?);
+        let loaded = load.elapsed();
+        let cache = std::env::temp_dir().join("commandpost-bench-embeddings");
+        let hybrid = commandpost_knowledge::bench_hybrid(articles, queries, embedder, &cache)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        out.push_str(&format!(
+            "\nhybrid (model {}, loaded in {} ms; cache {})\n{hybrid}",
+            dir.display(),
+            loaded.as_millis(),
+            cache.display()
+        ));
+    }
+    Ok(out)
 }
 
 /// Every front-matter problem, as `file:line: message`.

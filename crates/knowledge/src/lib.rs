@@ -30,7 +30,7 @@ mod text;
 mod vocab;
 
 pub use article::{load_dir, Article, Problem, Scope};
-pub use bench::{bench_search, BenchReport};
+pub use bench::{bench_hybrid, bench_search, BenchReport};
 pub use calibration::{Calibration, Features, CALIBRATION};
 pub use embed::{Embedder, ModelError, Pooling};
 pub use error::KbError;

@@ -1,6 +1,6 @@
 //! Search latency benchmark: `cargo run --release -p commandpost-knowledge --example bench -- [ARTICLES] [QUERIES]`.
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args = std::env::args().skip(1);
     let articles = args
         .next()

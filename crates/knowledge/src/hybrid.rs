@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use crate::article::normalize_client;
 use crate::calibration::{Features, CALIBRATION};
-use crate::embed::{dot, Embedder};
+use std::path::Path;
+
+use crate::embed::{dot, Embedder, ModelError};
 use crate::index::{Hit, KnowledgeBase};
-use crate::semantic::SemanticIndex;
+use crate::semantic::{CacheStats, SemanticIndex};
 
 /// Reciprocal rank fusion's constant (Cormack et al., 2009): ranks below ~60 matter little,
 /// so neither list's long tail can outvote the other's top.
@@ -51,6 +53,62 @@ pub struct Assessment {
 }
 
 impl KnowledgeBase {
+    /// Adds meaning-based search with `embedder`: every article's chunks embedded (reusing
+    /// vectors cached in `cache_dir` for this model and content). Search becomes hybrid.
+    pub fn with_model(
+        mut self,
+        embedder: Arc<Embedder>,
+        cache_dir: Option<&Path>,
+    ) -> Result<(Self, CacheStats), ModelError> {
+        let (index, stats) = SemanticIndex::build(&self.articles, &embedder, cache_dir)?;
+        self.semantic = Some(Semantic {
+            embedder,
+            index,
+            learned: Vec::new(),
+        });
+        Ok((self, stats))
+    }
+
+    /// Questions a client's staff confirmed an article answered, as `(client, slug,
+    /// question)`: each becomes another phrasing of that article for that client only.
+    /// Without a model, or for an unknown slug, a phrasing is ignored.
+    pub fn with_learned(
+        mut self,
+        phrasings: &[(String, String, String)],
+    ) -> Result<Self, ModelError> {
+        let Some(semantic) = self.semantic.as_mut() else {
+            return Ok(self);
+        };
+        let known: Vec<(&String, usize, &str)> = phrasings
+            .iter()
+            .filter_map(|(client, slug, question)| {
+                Some((client, *self.by_slug.get(slug)?, question.as_str()))
+            })
+            .collect();
+        let texts: Vec<&str> = known.iter().map(|k| k.2).collect();
+        let vectors = semantic.embedder.embed(&texts)?;
+        semantic.learned = known
+            .into_iter()
+            .zip(vectors)
+            .map(|((client, article, _), vector)| Learned {
+                client: normalize_client(client),
+                article,
+                vector,
+            })
+            .collect();
+        Ok(self)
+    }
+
+    /// Whether searches use meaning as well as words.
+    pub fn is_hybrid(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    /// Bytes held by the embeddings (0 without a model).
+    pub fn embedding_bytes(&self) -> usize {
+        self.semantic.as_ref().map_or(0, |s| s.index.bytes())
+    }
+
     /// The hybrid ranking and the confidence features for `question`; `None` without a
     /// model, for an empty question, or when the model fails (the caller escalates).
     pub fn assess(&self, client: &str, question: &str) -> Option<Assessment> {

@@ -15,11 +15,9 @@ use tantivy::{Index, IndexWriter, Searcher, TantivyDocument, Term};
 use crate::article::{load_dir, normalize_client, Article, Problem, Scope};
 use crate::collector::{SegmentScopes, VisibleTopDocs};
 use crate::confidence::{coverage, Coverage};
-use crate::embed::{Embedder, ModelError};
 use crate::error::KbError;
-use crate::hybrid::{Learned, Semantic};
+use crate::hybrid::Semantic;
 use crate::query::{self, Concept};
-use crate::semantic::{CacheStats, SemanticIndex};
 use crate::synonyms::Synonyms;
 use crate::text;
 use crate::vocab::{Vocabulary, VocabularyBuilder};
@@ -63,8 +61,8 @@ struct Fields {
 /// A searchable knowledge base. Built once, then shared: it is `Send + Sync` and every
 /// method takes `&self`.
 pub struct KnowledgeBase {
-    articles: Vec<Article>,
-    by_slug: HashMap<String, usize>,
+    pub(crate) articles: Vec<Article>,
+    pub(crate) by_slug: HashMap<String, usize>,
     searcher: Searcher,
     fields: Fields,
     /// Article ordinal of each document, per segment.
@@ -178,62 +176,6 @@ impl KnowledgeBase {
             stemmer: text::stemming_analyzer(),
             semantic: None,
         })
-    }
-
-    /// Adds meaning-based search with `embedder`: every article's chunks embedded (reusing
-    /// vectors cached in `cache_dir` for this model and content). Search becomes hybrid.
-    pub fn with_model(
-        mut self,
-        embedder: Arc<Embedder>,
-        cache_dir: Option<&Path>,
-    ) -> Result<(Self, CacheStats), ModelError> {
-        let (index, stats) = SemanticIndex::build(&self.articles, &embedder, cache_dir)?;
-        self.semantic = Some(Semantic {
-            embedder,
-            index,
-            learned: Vec::new(),
-        });
-        Ok((self, stats))
-    }
-
-    /// Questions a client's staff confirmed an article answered, as `(client, slug,
-    /// question)`: each becomes another phrasing of that article for that client only.
-    /// Without a model, or for an unknown slug, a phrasing is ignored.
-    pub fn with_learned(
-        mut self,
-        phrasings: &[(String, String, String)],
-    ) -> Result<Self, ModelError> {
-        let Some(semantic) = self.semantic.as_mut() else {
-            return Ok(self);
-        };
-        let known: Vec<(&String, usize, &str)> = phrasings
-            .iter()
-            .filter_map(|(client, slug, question)| {
-                Some((client, *self.by_slug.get(slug)?, question.as_str()))
-            })
-            .collect();
-        let texts: Vec<&str> = known.iter().map(|k| k.2).collect();
-        let vectors = semantic.embedder.embed(&texts)?;
-        semantic.learned = known
-            .into_iter()
-            .zip(vectors)
-            .map(|((client, article, _), vector)| Learned {
-                client: normalize_client(client),
-                article,
-                vector,
-            })
-            .collect();
-        Ok(self)
-    }
-
-    /// Whether searches use meaning as well as words.
-    pub fn is_hybrid(&self) -> bool {
-        self.semantic.is_some()
-    }
-
-    /// Bytes held by the embeddings (0 without a model).
-    pub fn embedding_bytes(&self) -> usize {
-        self.semantic.as_ref().map_or(0, |s| s.index.bytes())
     }
 
     pub(crate) fn ordinal(&self, slug: &str) -> Option<usize> {

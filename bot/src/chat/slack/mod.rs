@@ -2,6 +2,7 @@
 //! announcements and client updates out through the Web API (slack-morphism).
 
 mod api;
+mod api_error;
 pub mod blocks;
 mod commands;
 mod events;

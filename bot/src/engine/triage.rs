@@ -126,9 +126,17 @@ impl Engine {
                 ..Response::private(self.incident_answer(client, &incident))
             });
         }
-        let hits = self
-            .knowledge
-            .search(client.id.as_str(), question, crate::kb::SUGGESTIONS);
+        // Embedding the question takes tens of milliseconds of CPU: off the async threads, so
+        // slash-command acknowledgements never wait behind it.
+        let hits = {
+            let knowledge = self.knowledge.clone();
+            let (client_id, question) = (client.id.to_string(), question.to_owned());
+            tokio::task::spawn_blocking(move || {
+                knowledge.search(&client_id, &question, crate::kb::SUGGESTIONS)
+            })
+            .await
+            .unwrap_or_default()
+        };
         let slugs: Vec<String> = hits.iter().map(|hit| hit.slug.clone()).collect();
         if slugs.is_empty() {
             self.check_ticket_allowance(&client.id, &request.user)

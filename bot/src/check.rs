@@ -73,7 +73,18 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
             "escalation",
             with(json!({"due_at": "10:00 UTC", "late_by": "5m 00s", "managers": ["<@U0MANAGER>"]})),
         ),
-        ("resolution", view.clone()),
+        (
+            "client-resolution",
+            with(
+                json!({"message": "Mail flows again.", "sequence": 3, "stage": "resolved", "sent_at": "10:40 UTC"}),
+            ),
+        ),
+        (
+            "resolution",
+            with(
+                json!({"client_notice": "✅ Acme: Email is down is resolved (P1)\nMail flows again."}),
+            ),
+        ),
         (
             "announcement",
             with(json!({"room": "#inc-20261125-demo-email-is-down-for-everyone"})),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 /// Every template, with its built-in text. A file `<name>.hbs` in `templates_dir` replaces the built-in.
-pub const BUILT_IN: [(&str, &str); 10] = [
+pub const BUILT_IN: [(&str, &str); 11] = [
     ("brief", include_str!("../../incident-templates/brief.hbs")),
     (
         "status",
@@ -16,6 +16,10 @@ pub const BUILT_IN: [(&str, &str); 10] = [
     (
         "client-update",
         include_str!("../../incident-templates/client-update.hbs"),
+    ),
+    (
+        "client-resolution",
+        include_str!("../../incident-templates/client-resolution.hbs"),
     ),
     (
         "draft-update",

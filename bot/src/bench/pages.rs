@@ -167,6 +167,7 @@ fn history(
         60 + (n % 180) as i64,
         EventKind::Resolved {
             summary: Some("Fixed.".into()),
+            client_message: None,
         },
     ));
     for event in &events[1..] {

@@ -60,6 +60,8 @@ pub enum IncidentCommand {
     Stage(Stage),
     Resolve {
         summary: Option<String>,
+        /// What the client reads instead of the summary (`--client "…"`).
+        client_text: Option<String>,
     },
     Review,
     KbDraft,
@@ -199,9 +201,7 @@ pub fn parse_incident(text: &str) -> Result<IncidentCommand, ParseError> {
                 .map(IncidentCommand::Stage)
                 .map_err(|e| from_domain("stage", e))
         }
-        "resolve" => Ok(IncidentCommand::Resolve {
-            summary: (!rest.is_empty()).then(|| rest.to_owned()),
-        }),
+        "resolve" => parse_resolve(rest),
         "review" => no_arguments(IncidentCommand::Review),
         "kb-draft" => no_arguments(IncidentCommand::KbDraft),
         "help" | "" => Ok(IncidentCommand::Help),
@@ -280,6 +280,44 @@ pub fn parse_mention(token: &str) -> Option<UserRef> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
     valid.then(|| UserRef(id.to_owned()))
+}
+
+/// `[summary…] [--client "text for the client"]`: the flag may come anywhere after the summary.
+fn parse_resolve(rest: &str) -> Result<IncidentCommand, ParseError> {
+    let non_empty = |text: &str| {
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    };
+    let Some(at) = rest.find("--client") else {
+        return Ok(IncidentCommand::Resolve {
+            summary: non_empty(rest),
+            client_text: None,
+        });
+    };
+    let summary = non_empty(&rest[..at]);
+    let after = rest[at + "--client".len()..].trim();
+    let text = match after.strip_prefix('"') {
+        Some(quoted) => match quoted.strip_suffix('"') {
+            Some(inner) => inner,
+            None => {
+                return Err(problem(
+                    "resolve",
+                    "the text after `--client` opens a quote that is never closed",
+                ))
+            }
+        },
+        None => after,
+    };
+    match non_empty(text) {
+        Some(client_text) => Ok(IncidentCommand::Resolve {
+            summary,
+            client_text: Some(client_text),
+        }),
+        None => Err(problem(
+            "resolve",
+            "`--client` needs the text the client should read, e.g. --client \"Service is restored.\"",
+        )),
+    }
 }
 
 fn split_word(text: &str) -> (&str, &str) {

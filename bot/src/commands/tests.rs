@@ -96,14 +96,36 @@ fn free_text_commands() {
     assert!(error("/incident update   ").contains("needs the text"));
     assert_eq!(
         incident("/incident resolve"),
-        IncidentCommand::Resolve { summary: None }
+        IncidentCommand::Resolve {
+            summary: None,
+            client_text: None
+        }
     );
     assert_eq!(
         incident("/incident resolve Mail flow restored"),
         IncidentCommand::Resolve {
-            summary: Some("Mail flow restored".into())
+            summary: Some("Mail flow restored".into()),
+            client_text: None
         }
     );
+    assert_eq!(
+        incident(
+            r#"/incident resolve Bad MX record rolled back --client "Email is flowing again.""#
+        ),
+        IncidentCommand::Resolve {
+            summary: Some("Bad MX record rolled back".into()),
+            client_text: Some("Email is flowing again.".into())
+        }
+    );
+    assert_eq!(
+        incident("/incident resolve --client All services are back"),
+        IncidentCommand::Resolve {
+            summary: None,
+            client_text: Some("All services are back".into())
+        }
+    );
+    assert!(error("/incident resolve fixed --client").contains("`--client` needs the text"));
+    assert!(error(r#"/incident resolve fixed --client "open"#).contains("never closed"));
 }
 
 #[test]

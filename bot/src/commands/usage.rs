@@ -7,7 +7,7 @@ pub const HELP_TEXT: &str = "\
 /incident status                  state, roles, severity, next update due
 /incident severity <P1..P4>       (commander) re-rate the incident
 /incident stage <investigating|identified|monitoring>
-/incident resolve [summary…]      (commander) close the incident
+/incident resolve [summary…] [--client \"…\"]  (commander) close; the client hears the summary or the --client text
 /incident review                  (managers) a sign-in link to the review pages
 /incident kb-draft                turn this incident's answer into a draft KB article
 /incident help                    this list
@@ -22,7 +22,7 @@ pub fn usage_of(subcommand: &str) -> &'static str {
         "status" => "/incident status",
         "severity" => "/incident severity <P1|P2|P3|P4>",
         "stage" => "/incident stage <investigating|identified|monitoring>",
-        "resolve" => "/incident resolve [summary…]",
+        "resolve" => "/incident resolve [summary…] [--client \"text for the client\"]",
         "review" => "/incident review",
         "kb-draft" => "/incident kb-draft",
         "/help" => "/help <question…>",

@@ -267,13 +267,21 @@ impl Incident {
         &self,
         actor: &Actor,
         summary: Option<String>,
+        client_message: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<TimelineEvent, DomainError> {
         self.ensure_open()?;
         if !self.commands(actor) {
             return Err(self.refuse(actor, "resolve the incident", "the commander or a manager"));
         }
-        Ok(event(now, actor, EventKind::Resolved { summary }))
+        Ok(event(
+            now,
+            actor,
+            EventKind::Resolved {
+                summary,
+                client_message,
+            },
+        ))
     }
 
     /// A destination confirmed update `sequence`; the first confirmation is when the client heard.

@@ -92,6 +92,10 @@ pub enum EventKind {
     },
     Resolved {
         summary: Option<String>,
+        /// The commander's own words for the client (`--client`); without them the client reads
+        /// the summary.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_message: Option<String>,
     },
 }
 
@@ -197,10 +201,19 @@ impl EventKind {
             EventKind::RoomOpened { platform, name, .. } => {
                 format!("room #{name} opened on {platform}")
             }
-            EventKind::Resolved { summary } => match summary {
-                Some(summary) => format!("resolved: {summary}"),
-                None => "resolved".to_owned(),
-            },
+            EventKind::Resolved {
+                summary,
+                client_message,
+            } => {
+                let mut line = match summary {
+                    Some(summary) => format!("resolved: {summary}"),
+                    None => "resolved".to_owned(),
+                };
+                if let Some(text) = client_message {
+                    line.push_str(&format!(" (the client reads: {text})"));
+                }
+                line
+            }
         }
     }
 }

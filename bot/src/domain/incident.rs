@@ -186,7 +186,7 @@ impl Incident {
                     brief: brief.clone(),
                 });
             }
-            EventKind::Resolved { summary } => {
+            EventKind::Resolved { summary, .. } => {
                 self.stage = Stage::Resolved;
                 self.resolved_at = Some(event.at);
                 self.summary = summary.clone();

@@ -58,7 +58,13 @@ fn landed(minute: i64, sequence: u32, due: Option<i64>, next: Option<i64>) -> Ti
 }
 
 fn resolved(minute: i64) -> TimelineEvent {
-    at(minute, EventKind::Resolved { summary: None })
+    at(
+        minute,
+        EventKind::Resolved {
+            summary: None,
+            client_message: None,
+        },
+    )
 }
 
 fn escalated(minute: i64, due: i64) -> TimelineEvent {

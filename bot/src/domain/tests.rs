@@ -263,7 +263,9 @@ fn anyone_may_take_a_vacant_role_but_not_a_held_one() {
 fn managers_may_resolve_and_rerate_but_others_may_not() {
     let world = World::new();
     let incident = world.declare(Severity::P1);
-    let error = incident.resolve(&person("bob"), None, t0()).unwrap_err();
+    let error = incident
+        .resolve(&person("bob"), None, None, t0())
+        .unwrap_err();
     assert!(
         error
             .to_string()
@@ -275,7 +277,7 @@ fn managers_may_resolve_and_rerate_but_others_may_not() {
         .unwrap_err();
     assert!(matches!(error, DomainError::NotPermitted { .. }));
     assert!(incident
-        .resolve(&manager("maria"), Some("fixed".into()), t0())
+        .resolve(&manager("maria"), Some("fixed".into()), None, t0())
         .is_ok());
     assert!(incident
         .change_severity(&manager("maria"), Severity::P2, t0(), world.terms())
@@ -355,7 +357,12 @@ fn nothing_happens_to_a_resolved_incident() {
     let world = World::new();
     let mut incident = world.declare(Severity::P1);
     let resolved = incident
-        .resolve(&person("alice"), Some("Mail flows".into()), t0() + mins(40))
+        .resolve(
+            &person("alice"),
+            Some("Mail flows".into()),
+            None,
+            t0() + mins(40),
+        )
         .unwrap();
     incident.apply(&resolved);
     assert_eq!(incident.stage, Stage::Resolved);
@@ -368,7 +375,9 @@ fn nothing_happens_to_a_resolved_incident() {
         DomainError::AlreadyResolved
     );
     assert_eq!(
-        incident.resolve(&person("alice"), None, t0()).unwrap_err(),
+        incident
+            .resolve(&person("alice"), None, None, t0())
+            .unwrap_err(),
         DomainError::AlreadyResolved
     );
 }

@@ -296,8 +296,11 @@ impl Engine {
                     }),
                 )
             }
-            IncidentCommand::Resolve { summary } => {
-                let event = incident.resolve(actor, summary.clone(), now)?;
+            IncidentCommand::Resolve {
+                summary,
+                client_text,
+            } => {
+                let event = incident.resolve(actor, summary.clone(), client_text.clone(), now)?;
                 write(
                     vec![event],
                     Box::new(|incident, _| {
@@ -323,7 +326,7 @@ impl Engine {
                 EventKind::UpdatePublished { .. } => {
                     deliveries.extend(self.client_update_messages(incident, event)?)
                 }
-                EventKind::Resolved { .. } => return self.resolution_messages(incident),
+                EventKind::Resolved { .. } => return self.resolution_messages(incident, event),
                 _ => {}
             }
         }

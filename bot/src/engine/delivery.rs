@@ -11,7 +11,7 @@ use super::room_progress::RoomRecorder;
 use super::{Engine, EngineError};
 use crate::chat::DeliveryError;
 use crate::domain::{EventKind, Incident, TimelineEvent};
-use crate::effects::{Destination, OutboxItem, Receipt};
+use crate::effects::{Destination, MessageKind, OutboxItem, Receipt};
 use crate::store::{Change, StatusPost, StoreError};
 
 /// Client updates are worth trying for about half an hour; room chatter for a few minutes.
@@ -244,13 +244,18 @@ impl Engine {
         if let (Some(sequence), true) = (item.update_sequence, destination.is_client_facing()) {
             let due_at = item.delivery.message.update.as_ref().and_then(|u| u.due_at);
             let contract = self.contract(incident);
-            let delivered = incident.record_delivery(
+            let mut delivered = incident.record_delivery(
                 sequence,
                 &destination.label(),
                 now,
                 self.terms_for(&contract),
                 due_at,
             );
+            if item.delivery.message.kind == MessageKind::Resolution {
+                // The resolution notice was never due: it counts as delivered, not as an update
+                // on time or late.
+                delivered.retain(|event| !matches!(event.kind, EventKind::UpdateLanded { .. }));
+            }
             for event in &delivered {
                 if let EventKind::UpdateLanded { on_time, .. } = event.kind {
                     let outcome = if on_time { "on_time" } else { "late" };

@@ -3,9 +3,12 @@
 use serde_json::json;
 
 use super::{Engine, EngineError};
-use crate::domain::{deadline, EventKind, Incident, TimelineEvent};
+use crate::domain::{deadline, EventKind, Incident, Stage, TimelineEvent};
 use crate::effects::{Action, ClientUpdate, Delivery, Destination, MessageKind, OutgoingMessage};
 use crate::views::{format_time, IncidentView, WithExtras};
+
+/// What the client reads when the commander resolved without a summary or client text.
+const RESOLVED_WITHOUT_WORDS: &str = "This incident is resolved.";
 
 pub(super) type Deliveries = Vec<(Option<u32>, Delivery)>;
 
@@ -175,6 +178,21 @@ impl Engine {
                 "sent_at": format_time(published.at, self.config.timezone, published.at),
             }),
         )?;
+        self.to_client(incident, &update, rendered)
+    }
+
+    /// Every client-facing destination of the incident's client that this deployment can reach,
+    /// each carrying `rendered` and `update`; the outbox orders them by `update.sequence`.
+    fn to_client(
+        &self,
+        incident: &Incident,
+        update: &ClientUpdate,
+        rendered: String,
+    ) -> Result<Deliveries, EngineError> {
+        let client = self
+            .config
+            .client(&incident.client)
+            .ok_or_else(|| EngineError::NoDestination(incident.client.to_string()))?;
         let mut destinations = Vec::new();
         for (platform, channel) in [
             ("slack", &client.slack_status_channel),
@@ -202,13 +220,18 @@ impl Engine {
         if destinations.is_empty() {
             return Err(EngineError::NoDestination(client.id.to_string()));
         }
+        let kind = if update.stage == Stage::Resolved {
+            MessageKind::Resolution
+        } else {
+            MessageKind::ClientUpdate
+        };
         Ok(destinations
             .into_iter()
             .map(|destination| {
-                let mut outgoing = message(MessageKind::ClientUpdate, incident, rendered.clone());
+                let mut outgoing = message(kind, incident, rendered.clone());
                 outgoing.update = Some(update.clone());
                 (
-                    Some(*sequence),
+                    Some(update.sequence),
                     Delivery {
                         destination,
                         message: outgoing,
@@ -308,11 +331,52 @@ impl Engine {
         Ok(deliveries)
     }
 
+    /// The room and on-call channels hear the resolution, and the client gets the resolution
+    /// notice (the `--client` text, else the summary) on every status destination, as the update
+    /// after the last one published.
     pub(super) fn resolution_messages(
         &self,
         incident: &Incident,
+        resolved: &TimelineEvent,
     ) -> Result<Deliveries, EngineError> {
-        let text = self.render("resolution", incident, json!({}))?;
+        let EventKind::Resolved {
+            summary,
+            client_message,
+        } = &resolved.kind
+        else {
+            return Ok(Vec::new());
+        };
+        let client_text = client_message
+            .as_deref()
+            .or(summary.as_deref())
+            .unwrap_or(RESOLVED_WITHOUT_WORDS);
+        let notice = self.render(
+            "client-resolution",
+            incident,
+            json!({
+                "message": client_text,
+                "sequence": incident.updates_published + 1,
+                "stage": Stage::Resolved.as_str(),
+                "sent_at": format_time(resolved.at, self.config.timezone, resolved.at),
+            }),
+        )?;
+        let client_name = self
+            .config
+            .client(&incident.client)
+            .map_or_else(|| incident.client.to_string(), |c| c.name.clone());
+        let update = ClientUpdate {
+            incident_id: incident.id.clone(),
+            client: incident.client.clone(),
+            client_name,
+            title: incident.title.clone(),
+            severity: incident.severity,
+            stage: Stage::Resolved,
+            message: client_text.to_owned(),
+            sequence: incident.updates_published + 1,
+            due_at: None,
+        };
+        let to_client = self.to_client(incident, &update, notice.clone())?;
+        let text = self.render("resolution", incident, json!({ "client_notice": notice }))?;
         let mut deliveries = self.room_notice(incident, text.clone(), true)?;
         for platform in self.platform_names() {
             deliveries.push((
@@ -325,6 +389,7 @@ impl Engine {
                 },
             ));
         }
+        deliveries.extend(to_client);
         Ok(deliveries)
     }
 }

@@ -90,7 +90,7 @@ impl Engine {
     /// Commits a room command's change; a resolution writes the postmortem draft with it.
     pub(super) async fn commit_room_change(&self, change: Change) -> Result<(), EngineError> {
         let resolved = change.events.iter().find_map(|event| match &event.kind {
-            EventKind::Resolved { summary } => Some((event.at, summary.clone())),
+            EventKind::Resolved { summary, .. } => Some((event.at, summary.clone())),
             _ => None,
         });
         let Some((at, summary)) = resolved else {

@@ -109,6 +109,7 @@ pub fn sample(config: &Config, at: DateTime<Utc>) -> Sample {
             Some(&alice),
             EventKind::Resolved {
                 summary: Some("The mail relay's certificate expired; renewed.".into()),
+                client_message: None,
             },
         ),
     ];

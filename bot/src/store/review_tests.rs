@@ -52,6 +52,7 @@ async fn incident(
             .resolve(
                 &actor,
                 Some("Certificate renewed".into()),
+                None,
                 at + Duration::minutes(minutes),
             )
             .unwrap();

@@ -324,7 +324,7 @@ async fn status_posts_stay_with_their_client(store: &dyn Store) {
 async fn listing_filters_by_client_and_state(store: &dyn Store) {
     let acme = declare(store, "acme", t0()).await;
     declare(store, "globex", t0()).await;
-    let resolved = acme.resolve(&alice(), None, t0()).unwrap();
+    let resolved = acme.resolve(&alice(), None, None, t0()).unwrap();
     let mut next = acme.clone();
     next.apply(&resolved);
     store

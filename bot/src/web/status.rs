@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, SecondsFormat};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -90,11 +90,15 @@ fn admit<'a>(
     }
 }
 
+/// One incident on the status page: its posts (newest first) and when it was resolved, if it was.
+struct Group {
+    open: bool,
+    resolved_at: Option<DateTime<Utc>>,
+    posts: Vec<StatusPost>,
+}
+
 /// Posts grouped by incident (newest first), each with whether the incident is still open.
-async fn grouped(
-    state: &PagesState,
-    client: &ClientConfig,
-) -> Result<Vec<(bool, Vec<StatusPost>)>, Response> {
+async fn grouped(state: &PagesState, client: &ClientConfig) -> Result<Vec<Group>, Response> {
     let since = state.engine.clock().now() - Duration::days(DAYS);
     let store = state.engine.store();
     let posts = store
@@ -113,27 +117,39 @@ async fn grouped(
     let mut groups = Vec::new();
     for key in order {
         let posts = by_incident.remove(&key).unwrap_or_default();
-        let open = match posts.first() {
+        let incident = match posts.first() {
             Some(post) => store
                 .incident(&post.incident_id)
                 .await
                 .map_err(store_error)?
-                .is_some_and(|found| !found.incident.is_resolved()),
-            None => false,
+                .map(|found| found.incident),
+            None => None,
         };
-        groups.push((open, posts));
+        groups.push(Group {
+            open: incident.as_ref().is_some_and(|i| !i.is_resolved()),
+            resolved_at: incident.and_then(|i| i.resolved_at),
+            posts,
+        });
     }
     Ok(groups)
 }
 
-fn group_json(state: &PagesState, posts: &[StatusPost]) -> Value {
+/// An incident as the page and the JSON show it: every post with the stage it was published in.
+fn group_json(state: &PagesState, group: &Group) -> Value {
     let tz = state.engine.config().timezone;
-    let latest = &posts[0];
+    let latest = &group.posts[0];
     json!({
+        "incident_id": latest.incident_id.as_str(),
         "title": latest.title,
         "severity": latest.severity,
-        "stage": latest.stage,
-        "posts": posts.iter().map(|p| json!({"posted_at": full_time(p.posted_at, tz), "message": p.message})).collect::<Vec<_>>(),
+        "stage": if group.resolved_at.is_some() { "resolved" } else { latest.stage.as_str() },
+        "resolved_at": group.resolved_at.map(|at| full_time(at, tz)),
+        "posts": group.posts.iter().map(|p| json!({
+            "sequence": p.sequence,
+            "stage": p.stage,
+            "posted_at": full_time(p.posted_at, tz),
+            "message": p.message,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -154,13 +170,13 @@ pub async fn page(
     let config = state.engine.config();
     let current: Vec<Value> = groups
         .iter()
-        .filter(|(open, _)| *open)
-        .map(|(_, p)| group_json(&state, p))
+        .filter(|g| g.open)
+        .map(|g| group_json(&state, g))
         .collect();
     let past: Vec<Value> = groups
         .iter()
-        .filter(|(open, _)| !*open)
-        .map(|(_, p)| group_json(&state, p))
+        .filter(|g| !g.open)
+        .map(|g| group_json(&state, g))
         .collect();
     let feed = match &query.token {
         Some(token) => format!(

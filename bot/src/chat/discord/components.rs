@@ -257,6 +257,7 @@ pub fn from_modal(data: &Value) -> Result<Command, ParseError> {
             let summary = value("summary");
             Ok(Command::Incident(IncidentCommand::Resolve {
                 summary: (!summary.is_empty()).then(|| summary.to_owned()),
+                client_text: None,
             }))
         }
         other => Err(refused(format!("`{other}` is not a Command Post form"), "")),
@@ -347,7 +348,8 @@ mod tests {
         assert_eq!(
             from_modal(&submitted(RESOLVE_FORM, &[("summary", "")])),
             Ok(Command::Incident(IncidentCommand::Resolve {
-                summary: None
+                summary: None,
+                client_text: None
             }))
         );
         assert_eq!(

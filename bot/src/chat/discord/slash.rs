@@ -150,7 +150,8 @@ mod tests {
         assert_eq!(
             incident("resolve", json!([])),
             Ok(Command::Incident(IncidentCommand::Resolve {
-                summary: None
+                summary: None,
+                client_text: None
             }))
         );
         assert_eq!(

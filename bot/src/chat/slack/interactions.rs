@@ -91,7 +91,10 @@ impl Adapter {
                     role: Role::Comms,
                     user: UserRef(user.to_owned()),
                 },
-                blocks::RESOLVE => IncidentCommand::Resolve { summary: None },
+                blocks::RESOLVE => IncidentCommand::Resolve {
+                    summary: None,
+                    client_text: None,
+                },
                 blocks::STAGE => {
                     let picked = text_at(action, &["selected_option", "value"]).unwrap_or_default();
                     match Stage::parse_settable(picked) {

@@ -100,6 +100,22 @@ impl Incident {
         self.resolved_at.is_some()
     }
 
+    /// The client-facing sequence number of the resolution notice: the update after the last one
+    /// published. It is not an update (nothing counts it as published, on time or late).
+    pub fn resolution_sequence(&self) -> u32 {
+        self.updates_published + 1
+    }
+
+    /// The sequence of the next client post: after the resolution notice once resolved, so a
+    /// post-incident publication never takes the notice's place on the status page.
+    pub fn next_client_sequence(&self) -> u32 {
+        if self.is_resolved() {
+            self.resolution_sequence() + 1
+        } else {
+            self.updates_published + 1
+        }
+    }
+
     pub fn room_on(&self, platform: &str) -> Option<&RoomRef> {
         self.rooms.iter().find(|room| room.platform == platform)
     }

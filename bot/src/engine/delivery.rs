@@ -14,6 +14,11 @@ use crate::domain::{EventKind, Incident, TimelineEvent};
 use crate::effects::{Destination, MessageKind, OutboxItem, Receipt};
 use crate::store::{Change, StatusPost, StoreError};
 
+/// Receipts of one incident's deliveries race to append to its timeline; each loser re-reads
+/// and tries again, so this must exceed how many destinations one change fans out to, or a
+/// delivered message is sent again when its lease ends.
+const CONFLICT_ATTEMPTS: u32 = 16;
+
 /// Client updates are worth trying for about half an hour; room chatter for a few minutes.
 const CLIENT_ATTEMPTS: u32 = 12;
 const OTHER_ATTEMPTS: u32 = 8;
@@ -110,7 +115,7 @@ impl Engine {
                 }
             };
             match outcome {
-                Err(StoreError::Conflict(_)) if attempt < 3 => continue,
+                Err(StoreError::Conflict(_)) if attempt < CONFLICT_ATTEMPTS => continue,
                 Err(StoreError::ClaimLost(_)) => {
                     lease_taken_over(&item);
                     return Ok(());

@@ -355,7 +355,7 @@ impl Engine {
             incident,
             json!({
                 "message": client_text,
-                "sequence": incident.updates_published + 1,
+                "sequence": incident.resolution_sequence(),
                 "stage": Stage::Resolved.as_str(),
                 "sent_at": format_time(resolved.at, self.config.timezone, resolved.at),
             }),
@@ -372,7 +372,7 @@ impl Engine {
             severity: incident.severity,
             stage: Stage::Resolved,
             message: client_text.to_owned(),
-            sequence: incident.updates_published + 1,
+            sequence: incident.resolution_sequence(),
             due_at: None,
         };
         let to_client = self.to_client(incident, &update, notice.clone())?;

@@ -142,7 +142,7 @@ impl Engine {
                 at: now,
                 actor: Some(manager.clone()),
                 kind: EventKind::UpdatePublished {
-                    sequence: stored.incident.updates_published + 1,
+                    sequence: stored.incident.next_client_sequence(),
                     message: text.clone(),
                     due_at: None,
                 },

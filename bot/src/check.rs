@@ -45,6 +45,7 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
         config,
         policy: &policy,
         now,
+        timezone: config.timezone,
     };
     let view =
         serde_json::to_value(IncidentView::new(&incident, context, 0)).unwrap_or(Value::Null);
@@ -77,6 +78,12 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
             "client-resolution",
             with(
                 json!({"message": "Mail flows again.", "sequence": 3, "stage": "resolved", "sent_at": "10:40 UTC"}),
+            ),
+        ),
+        (
+            "client-email.html",
+            with(
+                json!({"message": "Mail flows again.", "paragraphs": ["Mail flows again."], "sequence": 3, "stage": "resolved", "resolved": true, "sent_at": "10:40 UTC", "status_page": null}),
             ),
         ),
         (

@@ -24,6 +24,8 @@ pub enum Destination {
     SupportChannel { platform: String, channel: String },
     /// The client's webhook, POSTed the JSON body of the contract.
     Webhook { url: String },
+    /// The client's contacts by email: one message to every address.
+    Email { to: Vec<String> },
     /// The client's status page in the store.
     StatusPage,
     /// One person, privately (a sign-in link to the review pages).
@@ -37,6 +39,7 @@ impl Destination {
             self,
             Destination::ClientChannel { .. }
                 | Destination::Webhook { .. }
+                | Destination::Email { .. }
                 | Destination::StatusPage
         )
     }
@@ -50,7 +53,9 @@ impl Destination {
             | Destination::ClientChannel { platform, .. }
             | Destination::SupportChannel { platform, .. }
             | Destination::DirectMessage { platform, .. } => Some(platform),
-            Destination::Webhook { .. } | Destination::StatusPage => None,
+            Destination::Webhook { .. } | Destination::Email { .. } | Destination::StatusPage => {
+                None
+            }
         }
     }
 
@@ -68,6 +73,7 @@ impl Destination {
                 format!("{platform} support channel {channel}")
             }
             Destination::Webhook { .. } => "webhook".to_owned(),
+            Destination::Email { to } => format!("email to {}", to.join(", ")),
             Destination::StatusPage => "status page".to_owned(),
             Destination::DirectMessage { platform, .. } => format!("{platform} direct message"),
         }
@@ -89,6 +95,7 @@ impl Destination {
                 format!("support:{platform}:{channel}")
             }
             Destination::Webhook { .. } => "webhook".to_owned(),
+            Destination::Email { .. } => "email".to_owned(),
             Destination::StatusPage => "status_page".to_owned(),
             Destination::DirectMessage { platform, user } => format!("dm:{platform}:{user}"),
         }
@@ -103,6 +110,7 @@ impl Destination {
             "client" => "client_channel",
             "support" => "support_channel",
             "webhook" => "webhook",
+            "email" => "email",
             "status_page" => "status_page",
             "dm" => "direct_message",
             _ => "other",
@@ -110,12 +118,13 @@ impl Destination {
     }
 
     /// Every metric label, so gauges can be registered at 0 from start.
-    pub const METRIC_LABELS: [&'static str; 7] = [
+    pub const METRIC_LABELS: [&'static str; 8] = [
         "room",
         "oncall",
         "client_channel",
         "support_channel",
         "webhook",
+        "email",
         "status_page",
         "direct_message",
     ];
@@ -129,6 +138,7 @@ impl Destination {
             Destination::ClientChannel { .. } => "client_channel",
             Destination::SupportChannel { .. } => "support_channel",
             Destination::Webhook { .. } => "webhook",
+            Destination::Email { .. } => "email",
             Destination::StatusPage => "status_page",
             Destination::DirectMessage { .. } => "direct_message",
         }
@@ -207,6 +217,9 @@ pub struct OutgoingMessage {
     pub update: Option<ClientUpdate>,
     /// For room creation: the room's name.
     pub room_name: Option<String>,
+    /// For email: the HTML part (the text above is the plain part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 impl OutgoingMessage {
@@ -224,6 +237,7 @@ impl OutgoingMessage {
             invite: Vec::new(),
             update: None,
             room_name: None,
+            html: None,
         }
     }
 }

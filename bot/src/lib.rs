@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod effects;
+pub mod email;
 pub mod engine;
 pub mod kb;
 pub mod postmortem;

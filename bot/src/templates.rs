@@ -62,9 +62,17 @@ pub enum TemplateError {
     Render { name: String, message: String },
 }
 
+/// Templates whose output is HTML (file `<name>.hbs`, e.g. `client-email.html.hbs`): values are
+/// HTML-escaped in these, where the chat templates above leave escaping to each platform.
+pub const BUILT_IN_HTML: [(&str, &str); 1] = [(
+    "client-email.html",
+    include_str!("../../incident-templates/client-email.html.hbs"),
+)];
+
 #[derive(Debug)]
 pub struct Templates {
     registry: Handlebars<'static>,
+    html: Handlebars<'static>,
     /// Where each template came from, for error messages.
     sources: Vec<(String, String)>,
 }
@@ -89,9 +97,16 @@ impl Templates {
         registry.set_strict_mode(true);
         // Chat text, not HTML: the adapters escape for their own platform.
         registry.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
         let mut sources = Vec::new();
         let mut problems = Vec::new();
-        for (name, built_in) in BUILT_IN {
+        for (name, built_in) in BUILT_IN.iter().chain(BUILT_IN_HTML.iter()).copied() {
+            let registry = if BUILT_IN_HTML.iter().any(|(n, _)| *n == name) {
+                &mut html
+            } else {
+                &mut registry
+            };
             let (file, text) = match source_file(dir, name) {
                 Some(path) => match std::fs::read_to_string(&path) {
                     Ok(text) => (path.display().to_string(), text),
@@ -117,11 +132,22 @@ impl Templates {
             }
             sources.push((name.to_owned(), file));
         }
-        (Self { registry, sources }, problems)
+        (
+            Self {
+                registry,
+                html,
+                sources,
+            },
+            problems,
+        )
     }
 
     pub fn render(&self, name: &str, data: &impl Serialize) -> Result<String, TemplateError> {
-        self.registry
+        let registry = match self.html.has_template(name) {
+            true => &self.html,
+            false => &self.registry,
+        };
+        registry
             .render(name, data)
             .map_err(|error| TemplateError::Render {
                 name: self.file_of(name),

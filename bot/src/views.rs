@@ -13,6 +13,8 @@ pub struct ViewContext<'a> {
     pub config: &'a Config,
     pub policy: &'a Policy,
     pub now: DateTime<Utc>,
+    /// The zone times are shown in: the team's, or the client's in what the client reads.
+    pub timezone: Tz,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,7 +71,7 @@ pub fn relative(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
 
 impl IncidentView {
     pub fn new(incident: &Incident, context: ViewContext<'_>, pending_deliveries: i64) -> Self {
-        let tz = context.config.timezone;
+        let tz = context.timezone;
         let now = context.now;
         let client_name = context
             .config

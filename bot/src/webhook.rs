@@ -1,9 +1,13 @@
-//! Client webhooks: each status update POSTed as the JSON body of the contract.
+//! Client webhooks: each status update POSTed as the JSON body of the contract, signed the
+//! Standard Webhooks way when the client has a secret.
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
+use hmac::{Hmac, Mac};
 use serde::Serialize;
+use sha2::Sha256;
 
 use crate::chat::DeliveryError;
 use crate::effects::{ClientUpdate, Receipt};
@@ -41,11 +45,13 @@ impl WebhookSender {
     }
 
     /// POSTs the update; 2xx is a delivery, 429 carries `Retry-After`, anything else is retried.
+    /// With `signing_key`, the request carries the Standard Webhooks headers.
     pub async fn post(
         &self,
         url: &str,
         update: &ClientUpdate,
         sent_at: DateTime<Utc>,
+        signing_key: Option<&[u8]>,
     ) -> Result<Receipt, DeliveryError> {
         let body = WebhookBody {
             incident_id: update.incident_id.as_str(),
@@ -56,24 +62,34 @@ impl WebhookSender {
             sequence: update.sequence,
             sent_at: sent_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         };
-        let response = self
+        let body = serde_json::to_vec(&body).map_err(|e| {
+            DeliveryError::permanent(format!("the webhook body did not encode: {e}"))
+        })?;
+        // One id per message, the same on every retry: lets the receiver drop a repeat if we
+        // crash between its 2xx and our bookkeeping.
+        let message_id = format!("{}-{}", update.incident_id, update.sequence);
+        let mut request = self
             .client
             .post(url)
-            // Lets the receiver drop a repeat if we crash between its 2xx and our bookkeeping.
-            .header(
-                "Idempotency-Key",
-                format!("{}-{}", update.incident_id, update.sequence),
-            )
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| {
-                DeliveryError::transient(if e.is_timeout() {
-                    "the webhook timed out".to_owned()
-                } else {
-                    format!("the webhook could not be reached ({})", e.without_url())
-                })
-            })?;
+            .header("Idempotency-Key", &message_id)
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if let Some(key) = signing_key {
+            let timestamp = sent_at.timestamp();
+            request = request
+                .header(
+                    "webhook-signature",
+                    sign(key, &message_id, timestamp, &body),
+                )
+                .header("webhook-id", &message_id)
+                .header("webhook-timestamp", timestamp.to_string());
+        }
+        let response = request.body(body).send().await.map_err(|e| {
+            DeliveryError::transient(if e.is_timeout() {
+                "the webhook timed out".to_owned()
+            } else {
+                format!("the webhook could not be reached ({})", e.without_url())
+            })
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(Receipt {
@@ -93,4 +109,15 @@ impl WebhookSender {
             permanent: false,
         })
     }
+}
+
+/// `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, as Standard Webhooks defines it.
+pub fn sign(key: &[u8], message_id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(format!("{message_id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
 }

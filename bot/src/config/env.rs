@@ -3,7 +3,9 @@
 use super::ConfigError;
 
 const PREFIX: &str = "COMMANDPOST_";
-const SECTIONS: [&str; 6] = ["http", "slack", "discord", "console", "policy", "triage"];
+const SECTIONS: [&str; 7] = [
+    "http", "slack", "discord", "console", "policy", "triage", "email",
+];
 const TOP_LEVEL: [&str; 4] = ["database_url", "templates_dir", "kb_dir", "timezone"];
 /// Keys whose values are not strings, so the variable is read as a TOML value.
 const TYPED_KEYS: [&str; 7] = [

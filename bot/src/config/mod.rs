@@ -1,6 +1,8 @@
 //! Typed configuration: a TOML file, overridden by `COMMANDPOST_<SECTION>_<KEY>` variables.
 //! Secrets are wrapped so they never reach logs or error messages.
 
+mod clients;
+mod delivery;
 mod duration;
 mod env;
 mod secrets;
@@ -15,8 +17,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::domain::{ClientId, ClientPolicy, Policy, Severity, UserId};
+use crate::domain::{ClientId, Policy, Severity, UserId};
 
+pub use clients::{ClientConfig, EmailConfig};
+pub use delivery::{frame_origin, webhook_key};
 pub use validate::ConfigProblem;
 
 /// The configuration used when no `--config` is given: one client, `demo`, console only.
@@ -61,6 +65,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     #[serde(default)]
     pub triage: TriageConfig,
+    /// Status updates by email; absent: no client is written to.
+    pub email: Option<EmailConfig>,
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
     /// Where this configuration came from, for messages.
@@ -199,39 +205,6 @@ fn default_burst_threshold() -> usize {
     3
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClientConfig {
-    pub id: ClientId,
-    pub name: String,
-    pub slack_status_channel: Option<String>,
-    pub slack_support_channel: Option<String>,
-    pub discord_status_channel: Option<String>,
-    pub discord_support_channel: Option<String>,
-    pub webhook_url: Option<String>,
-    #[serde(default, with = "duration::optional")]
-    pub update_every: Option<Duration>,
-    #[serde(default, with = "duration::optional")]
-    pub first_update_within: Option<Duration>,
-    pub status_token: Option<SecretString>,
-    #[serde(default)]
-    pub public_status: bool,
-}
-
-impl ClientConfig {
-    pub fn contract(&self) -> ClientPolicy {
-        ClientPolicy {
-            update_every: self.update_every,
-            first_update_within: self.first_update_within,
-        }
-    }
-
-    /// Whether the client's status page is a destination for updates.
-    pub fn has_status_page(&self) -> bool {
-        self.public_status || self.status_token.is_some()
-    }
-}
-
 fn yes() -> bool {
     true
 }
@@ -324,6 +297,7 @@ impl Config {
         config.origin = origin.to_owned();
         let mut problems = validate::problems(&config);
         problems.extend(secrets::problems(&config));
+        problems.extend(delivery::problems(&config));
         if problems.is_empty() {
             Ok(config)
         } else {
@@ -336,6 +310,13 @@ impl Config {
 
     pub fn client(&self, id: &ClientId) -> Option<&ClientConfig> {
         self.clients.iter().find(|client| &client.id == id)
+    }
+
+    /// The time zone a client reads times in: its own, else the deployment's.
+    pub fn timezone_for(&self, client: &ClientId) -> chrono_tz::Tz {
+        self.client(client)
+            .and_then(|client| client.timezone)
+            .unwrap_or(self.timezone)
     }
 
     /// The domain policy these settings describe.

@@ -65,12 +65,13 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
         let has_destination = client.slack_status_channel.is_some()
             || client.discord_status_channel.is_some()
             || client.webhook_url.is_some()
+            || !client.email_to.is_empty()
             || client.has_status_page();
         if !has_destination {
             problem(
                 at.clone(),
                 format!(
-                    "client `{}` has no status destination: set slack_status_channel, discord_status_channel, webhook_url, status_token or public_status = true",
+                    "client `{}` has no status destination: set slack_status_channel, discord_status_channel, webhook_url, email_to, status_token or public_status = true",
                     client.id
                 ),
             );

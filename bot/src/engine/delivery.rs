@@ -10,9 +10,12 @@ use tracing::{info, instrument, warn};
 use super::room_progress::RoomRecorder;
 use super::{Engine, EngineError};
 use crate::chat::DeliveryError;
+use crate::config::webhook_key;
 use crate::domain::{EventKind, Incident, TimelineEvent};
 use crate::effects::{Destination, MessageKind, OutboxItem, Receipt};
+use crate::email::EmailBody;
 use crate::store::{Change, StatusPost, StoreError};
+use secrecy::ExposeSecret;
 
 /// Receipts of one incident's deliveries race to append to its timeline; each loser re-reads
 /// and tries again, so this must exceed how many destinations one change fans out to, or a
@@ -178,7 +181,28 @@ impl Engine {
                 let update = message.update.as_ref().ok_or_else(|| {
                     DeliveryError::permanent("a webhook only takes client updates")
                 })?;
-                self.webhook.post(url, update, self.clock.now()).await
+                let key = self
+                    .config
+                    .client(&update.client)
+                    .and_then(|client| client.webhook_secret.as_ref())
+                    .and_then(|secret| webhook_key(secret.expose_secret()));
+                self.webhook
+                    .post(url, update, self.clock.now(), key.as_deref())
+                    .await
+            }
+            Destination::Email { to } => {
+                let update = message
+                    .update
+                    .as_ref()
+                    .ok_or_else(|| DeliveryError::permanent("email only takes client updates"))?;
+                let sender = self.email.as_ref().ok_or_else(|| {
+                    DeliveryError::permanent("email is not configured in this deployment")
+                })?;
+                let body = EmailBody {
+                    plain: &message.text,
+                    html: message.html.as_deref().unwrap_or(&message.text),
+                };
+                sender.send(to, update, body).await
             }
             Destination::StatusPage => {
                 let update = message.update.as_ref().ok_or_else(|| {

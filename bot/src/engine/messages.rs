@@ -5,7 +5,7 @@ use serde_json::json;
 use super::{Engine, EngineError};
 use crate::domain::{deadline, EventKind, Incident, Stage, TimelineEvent};
 use crate::effects::{Action, ClientUpdate, Delivery, Destination, MessageKind, OutgoingMessage};
-use crate::views::{format_time, IncidentView, WithExtras};
+use crate::views::{format_time, IncidentView, ViewContext, WithExtras};
 
 /// What the client reads when the commander resolved without a summary or client text.
 const RESOLVED_WITHOUT_WORDS: &str = "This incident is resolved.";
@@ -27,7 +27,31 @@ impl Engine {
         incident: &Incident,
         extras: serde_json::Value,
     ) -> Result<String, EngineError> {
-        let view = self.view(incident, 0);
+        self.render_in(self.view_context(), name, incident, extras)
+    }
+
+    /// A client-facing text: every time in it in the client's own zone.
+    pub(super) fn render_for_client(
+        &self,
+        name: &str,
+        incident: &Incident,
+        extras: serde_json::Value,
+    ) -> Result<String, EngineError> {
+        let context = ViewContext {
+            timezone: self.config.timezone_for(&incident.client),
+            ..self.view_context()
+        };
+        self.render_in(context, name, incident, extras)
+    }
+
+    fn render_in(
+        &self,
+        context: ViewContext<'_>,
+        name: &str,
+        incident: &Incident,
+        extras: serde_json::Value,
+    ) -> Result<String, EngineError> {
+        let view = IncidentView::new(incident, context, 0);
         Ok(self.templates.render(
             name,
             &WithExtras {
@@ -168,17 +192,17 @@ impl Engine {
             sequence: *sequence,
             due_at: *due_at,
         };
-        let rendered = self.render(
+        let rendered = self.render_for_client(
             "client-update",
             incident,
             json!({
                 "message": text,
                 "sequence": sequence,
                 "stage": incident.last_open_stage.as_str(),
-                "sent_at": format_time(published.at, self.config.timezone, published.at),
+                "sent_at": format_time(published.at, self.config.timezone_for(&incident.client), published.at),
             }),
         )?;
-        self.to_client(incident, &update, rendered)
+        self.to_client(incident, &update, rendered, published.at)
     }
 
     /// Every client-facing destination of the incident's client that this deployment can reach,
@@ -188,6 +212,7 @@ impl Engine {
         incident: &Incident,
         update: &ClientUpdate,
         rendered: String,
+        sent_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Deliveries, EngineError> {
         let client = self
             .config
@@ -214,6 +239,15 @@ impl Engine {
         if let Some(url) = &client.webhook_url {
             destinations.push(Destination::Webhook { url: url.clone() });
         }
+        let html = match (client.email_to.is_empty(), self.email.is_some()) {
+            (false, true) => {
+                destinations.push(Destination::Email {
+                    to: client.email_to.clone(),
+                });
+                Some(self.email_html(incident, client, update, sent_at)?)
+            }
+            _ => None,
+        };
         if client.has_status_page() {
             destinations.push(Destination::StatusPage);
         }
@@ -230,6 +264,9 @@ impl Engine {
             .map(|destination| {
                 let mut outgoing = message(kind, incident, rendered.clone());
                 outgoing.update = Some(update.clone());
+                if matches!(destination, Destination::Email { .. }) {
+                    outgoing.html = html.clone();
+                }
                 (
                     Some(update.sequence),
                     Delivery {
@@ -241,6 +278,43 @@ impl Engine {
             .collect())
     }
 
+    /// The HTML part of a client email, from `client-email.html.hbs`.
+    fn email_html(
+        &self,
+        incident: &Incident,
+        client: &crate::config::ClientConfig,
+        update: &ClientUpdate,
+        sent_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<String, EngineError> {
+        let tz = self.config.timezone_for(&incident.client);
+        let paragraphs: Vec<&str> = update
+            .message
+            .split('\n')
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        let status_page = client.public_status.then(|| {
+            format!(
+                "{}/status/{}",
+                self.config.http.public_url.trim_end_matches('/'),
+                client.id
+            )
+        });
+        self.render_for_client(
+            "client-email.html",
+            incident,
+            json!({
+                "message": update.message,
+                "paragraphs": paragraphs,
+                "sequence": update.sequence,
+                "stage": update.stage.as_str(),
+                "resolved": update.stage == Stage::Resolved,
+                "sent_at": format_time(sent_at, tz, sent_at),
+                "status_page": status_page,
+            }),
+        )
+    }
+
     /// The draft a nudge offers: written from the stage and the last update.
     pub(super) fn draft_update(&self, incident: &Incident) -> Result<String, EngineError> {
         let contract = self.contract(incident);
@@ -249,10 +323,12 @@ impl Engine {
             incident.severity,
             self.clock.now(),
         );
+        // The draft is published to the client as written: its times are the client's.
+        let tz = self.config.timezone_for(&incident.client);
         let next = next
-            .map(|at| format_time(at, self.config.timezone, self.clock.now()))
+            .map(|at| format_time(at, tz, self.clock.now()))
             .unwrap_or_else(|| "the end of the incident".to_owned());
-        self.render(
+        self.render_for_client(
             "draft-update",
             incident,
             json!({ "next_due_after_this": next }),
@@ -350,14 +426,14 @@ impl Engine {
             .as_deref()
             .or(summary.as_deref())
             .unwrap_or(RESOLVED_WITHOUT_WORDS);
-        let notice = self.render(
+        let notice = self.render_for_client(
             "client-resolution",
             incident,
             json!({
                 "message": client_text,
                 "sequence": incident.resolution_sequence(),
                 "stage": Stage::Resolved.as_str(),
-                "sent_at": format_time(resolved.at, self.config.timezone, resolved.at),
+                "sent_at": format_time(resolved.at, self.config.timezone_for(&incident.client), resolved.at),
             }),
         )?;
         let client_name = self
@@ -375,7 +451,7 @@ impl Engine {
             sequence: incident.resolution_sequence(),
             due_at: None,
         };
-        let to_client = self.to_client(incident, &update, notice.clone())?;
+        let to_client = self.to_client(incident, &update, notice.clone(), resolved.at)?;
         let text = self.render("resolution", incident, json!({ "client_notice": notice }))?;
         let mut deliveries = self.room_notice(incident, text.clone(), true)?;
         for platform in self.platform_names() {

@@ -25,6 +25,7 @@ use crate::commands::{Command, UserRef};
 use crate::config::Config;
 use crate::domain::triage::TriagePolicy;
 use crate::domain::{deadline, Actor, Incident, Policy, UserId};
+use crate::email::EmailSender;
 use crate::kb::Knowledge;
 use crate::store::{Change, Store};
 use crate::templates::Templates;
@@ -106,6 +107,8 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     platforms: HashMap<&'static str, Arc<dyn ChatPlatform>>,
     webhook: WebhookSender,
+    /// Client email, when `[email]` is configured.
+    email: Option<EmailSender>,
     /// Wakes the delivery loop as soon as something is written to the outbox.
     outbox_ready: Arc<Notify>,
     knowledge: Arc<Knowledge>,
@@ -125,6 +128,7 @@ impl Engine {
         knowledge: Arc<Knowledge>,
     ) -> Self {
         Self {
+            email: config.email.as_ref().and_then(EmailSender::new),
             policy: config.policy(),
             triage: config.triage.policy(),
             knowledge,
@@ -184,6 +188,7 @@ impl Engine {
             config: &self.config,
             policy: &self.policy,
             now: self.clock.now(),
+            timezone: self.config.timezone,
         }
     }
 

@@ -241,7 +241,7 @@ impl Engine {
         if let Some(due) = incident.next_update_due {
             text.push_str(&format!(
                 " The next update is due by {}.",
-                format_time(due, self.config.timezone, now)
+                format_time(due, self.config.timezone_for(&incident.client), now)
             ));
         }
         text

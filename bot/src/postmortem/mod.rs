@@ -337,8 +337,9 @@ pub struct ClientPostmortemView {
 }
 
 impl ClientPostmortemView {
+    /// Times in the client's own zone, not the team's.
     pub fn new(s: &Sources<'_>) -> Self {
-        let tz = s.config.timezone;
+        let tz = s.config.timezone_for(&s.incident.client);
         let team = PostmortemView::new(s);
         let sections = &s.postmortem.sections;
         let summary = match sections.client_summary.is_empty() {
@@ -370,8 +371,8 @@ impl ClientPostmortemView {
             title: anonymise(&s.incident.title),
             client_name: team.client_name,
             severity: team.severity,
-            declared_at: team.declared_at,
-            resolved_at: team.resolved_at,
+            declared_at: full_time(s.incident.declared_at, tz),
+            resolved_at: s.incident.resolved_at.map(|at| full_time(at, tz)),
             duration: team.metrics.time_to_resolve,
             summary: anonymise(summary),
             impact: anonymise(&sections.impact),

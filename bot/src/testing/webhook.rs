@@ -13,8 +13,19 @@ use axum::Router;
 #[derive(Debug, Clone)]
 pub struct WebhookCall {
     pub body: serde_json::Value,
+    /// The body exactly as sent: what a signature covers.
+    pub raw_body: String,
     pub idempotency_key: Option<String>,
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature` when the delivery was signed.
+    pub signature: Option<SignatureHeaders>,
     pub answered: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignatureHeaders {
+    pub id: String,
+    pub timestamp: String,
+    pub signature: String,
 }
 
 #[derive(Default)]
@@ -82,12 +93,28 @@ async fn receive(
     headers: HeaderMap,
     body: String,
 ) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let call = |answered| WebhookCall {
         body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body.clone())),
-        idempotency_key: headers
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        raw_body: body.clone(),
+        idempotency_key: header("idempotency-key"),
+        signature: match (
+            header("webhook-id"),
+            header("webhook-timestamp"),
+            header("webhook-signature"),
+        ) {
+            (Some(id), Some(timestamp), Some(signature)) => Some(SignatureHeaders {
+                id,
+                timestamp,
+                signature,
+            }),
+            _ => None,
+        },
         answered,
     };
     let hang = {

@@ -1,22 +1,24 @@
-//! `GET /status/{client}` and `/status/{client}/feed.atom`: a client's current incidents and
-//! their latest updates over the last 90 days, for that client only. Guarded by the client's
+//! `GET /status/{client}`, `/status/{client}.json` and `/status/{client}/feed.atom`: a client's
+//! current incidents and their latest updates over the last 90 days, for that client only. Guarded by the client's
 //! `status_token` (`?token=` or `Authorization: Bearer`, compared in constant time) unless the
 //! client is configured `public_status = true`.
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono_tz::Tz;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 use super::incidents::store_error;
+use super::pages::CONTENT_SECURITY_POLICY;
 use super::PagesState;
-use crate::config::ClientConfig;
+use crate::config::{frame_origin, ClientConfig};
 use crate::postmortem::full_time;
 use crate::store::StatusPost;
 
@@ -134,70 +136,115 @@ async fn grouped(state: &PagesState, client: &ClientConfig) -> Result<Vec<Group>
     Ok(groups)
 }
 
-/// An incident as the page and the JSON show it: every post with the stage it was published in.
-fn group_json(state: &PagesState, group: &Group) -> Value {
-    let tz = state.engine.config().timezone;
+/// An incident as the page and the JSON show it: every post with the stage it was published in,
+/// times in the client's zone (for people) and RFC 3339 with its offset (for programs).
+fn group_json(tz: Tz, group: &Group) -> Value {
     let latest = &group.posts[0];
+    let machine = |at: DateTime<Utc>| {
+        at.with_timezone(&tz)
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
     json!({
         "incident_id": latest.incident_id.as_str(),
         "title": latest.title,
         "severity": latest.severity,
         "stage": if group.resolved_at.is_some() { "resolved" } else { latest.stage.as_str() },
         "resolved_at": group.resolved_at.map(|at| full_time(at, tz)),
+        "resolved_at_rfc3339": group.resolved_at.map(machine),
         "posts": group.posts.iter().map(|p| json!({
             "sequence": p.sequence,
             "stage": p.stage,
             "posted_at": full_time(p.posted_at, tz),
+            "posted_at_rfc3339": machine(p.posted_at),
             "message": p.message,
         })).collect::<Vec<_>>(),
     })
 }
 
+/// What the HTML page and `/status/{client}.json` both show: the same data, so they agree.
+async fn status_data(state: &PagesState, client: &ClientConfig) -> Result<Value, Response> {
+    let groups = grouped(state, client).await?;
+    let tz = state.engine.config().timezone_for(&client.id);
+    let current: Vec<Value> = groups
+        .iter()
+        .filter(|g| g.open)
+        .map(|g| group_json(tz, g))
+        .collect();
+    let past: Vec<Value> = groups
+        .iter()
+        .filter(|g| !g.open)
+        .map(|g| group_json(tz, g))
+        .collect();
+    Ok(json!({
+        "client": client.id.as_str(),
+        "client_name": client.name,
+        "now": full_time(state.engine.clock().now(), tz),
+        "timezone": tz.name(),
+        "current_count": current.len(),
+        "current": current,
+        "past": past,
+    }))
+}
+
+/// The page's own policy: the strict one, with `frame-ancestors` naming the origins this client
+/// listed (validated at start to be bare origins, so nothing can be smuggled into the header).
+fn content_security_policy(client: &ClientConfig) -> Option<HeaderValue> {
+    let origins: Vec<String> = client
+        .status_frame_ancestors
+        .iter()
+        .filter_map(|origin| frame_origin(origin))
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let policy = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'",
+        &format!("frame-ancestors {}", origins.join(" ")),
+    );
+    HeaderValue::from_str(&policy).ok()
+}
+
+/// `GET /status/{client}` and `GET /status/{client}.json` (the router sees one path segment).
 pub async fn page(
     State(state): State<PagesState>,
     Path(client): Path<String>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let client = match admit(&state, &client, &query, &headers) {
+    let (client, as_json) = match client.strip_suffix(".json") {
+        Some(id) => (id, true),
+        None => (client.as_str(), false),
+    };
+    let client = match admit(&state, client, &query, &headers) {
         Ok(client) => client,
         Err(response) => return *response,
     };
-    let groups = match grouped(&state, client).await {
-        Ok(groups) => groups,
+    let mut data = match status_data(&state, client).await {
+        Ok(data) => data,
         Err(response) => return response,
     };
-    let config = state.engine.config();
-    let current: Vec<Value> = groups
-        .iter()
-        .filter(|g| g.open)
-        .map(|g| group_json(&state, g))
-        .collect();
-    let past: Vec<Value> = groups
-        .iter()
-        .filter(|g| !g.open)
-        .map(|g| group_json(&state, g))
-        .collect();
-    let feed = match &query.token {
-        Some(token) => format!(
-            "/status/{}/feed.atom?token={}",
-            client.id,
-            form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
-        ),
-        None => format!("/status/{}/feed.atom", client.id),
+    let mut response = if as_json {
+        axum::Json(data).into_response()
+    } else {
+        let feed = match &query.token {
+            Some(token) => format!(
+                "/status/{}/feed.atom?token={}",
+                client.id,
+                form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+            ),
+            None => format!("/status/{}/feed.atom", client.id),
+        };
+        data["title"] = json!(format!("{} status", client.name));
+        data["signed_in"] = Value::Null;
+        data["feed"] = json!(feed);
+        let mut response = state.pages.html(StatusCode::OK, "status", &data);
+        if let Some(policy) = content_security_policy(client) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        response
     };
-    let data = json!({
-        "title": format!("{} status", client.name),
-        "signed_in": null,
-        "client_name": client.name,
-        "now": full_time(state.engine.clock().now(), config.timezone),
-        "timezone": config.timezone.name(),
-        "feed": feed,
-        "current_count": current.len(),
-        "current": current,
-        "past": past,
-    });
-    let mut response = state.pages.html(StatusCode::OK, "status", &data);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         "no-store".parse().expect("a valid header"),
@@ -220,7 +267,11 @@ pub async fn feed(
         Ok(posts) => posts,
         Err(error) => return store_error(error),
     };
-    let rfc3339 = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let tz = state.engine.config().timezone_for(&client.id);
+    let rfc3339 = |at: DateTime<Utc>| {
+        at.with_timezone(&tz)
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
     let updated = posts
         .first()
         .map_or_else(|| state.engine.clock().now(), |p| p.posted_at);
@@ -236,6 +287,7 @@ pub async fn feed(
             "severity": p.severity,
             "stage": p.stage,
             "posted_at": rfc3339(p.posted_at),
+            "posted_at_local": full_time(p.posted_at, tz),
             "message": p.message,
         })).collect::<Vec<_>>(),
     });

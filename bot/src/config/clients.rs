@@ -1,0 +1,63 @@
+//! One client's settings: where it hears about incidents, its contract, the time zone it reads.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::duration;
+use crate::domain::{ClientId, ClientPolicy};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub id: ClientId,
+    pub name: String,
+    pub slack_status_channel: Option<String>,
+    pub slack_support_channel: Option<String>,
+    pub discord_status_channel: Option<String>,
+    pub discord_support_channel: Option<String>,
+    pub webhook_url: Option<String>,
+    /// Standard Webhooks secret (`whsec_<base64>`): every webhook delivery is signed with it.
+    pub webhook_secret: Option<SecretString>,
+    /// Addresses that get each update and the resolution notice by email.
+    #[serde(default)]
+    pub email_to: Vec<String>,
+    /// The zone times are shown in to this client; absent: the deployment's `timezone`.
+    pub timezone: Option<chrono_tz::Tz>,
+    /// Origins (`https://intranet.example`) allowed to frame the status page.
+    #[serde(default)]
+    pub status_frame_ancestors: Vec<String>,
+    #[serde(default, with = "duration::optional")]
+    pub update_every: Option<Duration>,
+    #[serde(default, with = "duration::optional")]
+    pub first_update_within: Option<Duration>,
+    pub status_token: Option<SecretString>,
+    #[serde(default)]
+    pub public_status: bool,
+}
+
+impl ClientConfig {
+    pub fn contract(&self) -> ClientPolicy {
+        ClientPolicy {
+            update_every: self.update_every,
+            first_update_within: self.first_update_within,
+        }
+    }
+
+    /// Whether the client's status page is a destination for updates.
+    pub fn has_status_page(&self) -> bool {
+        self.public_status || self.status_token.is_some()
+    }
+}
+
+/// The SMTP server updates are sent through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// lettre's URL form (`smtps://user:password@host:465`, `smtp://host:25?tls=required`); it
+    /// carries the password, so it is a secret.
+    pub smtp_url: SecretString,
+    /// `Name <address>` the client sees as the sender.
+    pub from: String,
+}

@@ -71,6 +71,10 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
         ),
         ("nudge", with(json!({"draft": "We are investigating."}))),
         (
+            "stage-draft",
+            with(json!({"draft": "Update on \"Email is down\": we are monitoring."})),
+        ),
+        (
             "escalation",
             with(json!({"due_at": "10:00 UTC", "late_by": "5m 00s", "managers": ["<@U0MANAGER>"]})),
         ),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 /// Every template, with its built-in text. A file `<name>.hbs` in `templates_dir` replaces the built-in.
-pub const BUILT_IN: [(&str, &str); 11] = [
+pub const BUILT_IN: [(&str, &str); 12] = [
     ("brief", include_str!("../../incident-templates/brief.hbs")),
     (
         "status",
@@ -26,6 +26,10 @@ pub const BUILT_IN: [(&str, &str); 11] = [
         include_str!("../../incident-templates/draft-update.hbs"),
     ),
     ("nudge", include_str!("../../incident-templates/nudge.hbs")),
+    (
+        "stage-draft",
+        include_str!("../../incident-templates/stage-draft.hbs"),
+    ),
     (
         "escalation",
         include_str!("../../incident-templates/escalation.hbs"),

@@ -121,3 +121,25 @@ pub fn sign(key: &[u8], message_id: &str, timestamp: i64, body: &[u8]) -> String
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    /// The example in the Standard Webhooks specification.
+    #[test]
+    fn signs_the_specifications_example() {
+        let key = base64::engine::general_purpose::STANDARD
+            .decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .unwrap();
+        assert_eq!(
+            super::sign(
+                &key,
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                br#"{"test": 2432232314}"#
+            ),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+}

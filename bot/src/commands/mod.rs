@@ -57,7 +57,11 @@ pub enum IncidentCommand {
     },
     Status,
     Severity(Severity),
-    Stage(Stage),
+    Stage {
+        stage: Stage,
+        /// `--tell-client`: draft a client update about the new stage for the comms lead.
+        tell_client: bool,
+    },
     Resolve {
         summary: Option<String>,
         /// What the client reads instead of the summary (`--client "…"`).
@@ -89,7 +93,7 @@ impl IncidentCommand {
             IncidentCommand::Update { .. } => "update",
             IncidentCommand::Status => "status",
             IncidentCommand::Severity(_) => "severity",
-            IncidentCommand::Stage(_) => "stage",
+            IncidentCommand::Stage { .. } => "stage",
             IncidentCommand::Resolve { .. } => "resolve",
             IncidentCommand::Review => "review",
             IncidentCommand::KbDraft => "kb-draft",
@@ -196,9 +200,22 @@ pub fn parse_incident(text: &str) -> Result<IncidentCommand, ParseError> {
                 .map_err(|e| from_domain("severity", e))
         }
         "stage" => {
-            let value = single("a stage (investigating, identified or monitoring)")?;
+            let (rest, tell_client) = match rest.strip_suffix("--tell-client") {
+                Some(before) => (before.trim_end(), true),
+                None => (rest, false),
+            };
+            let (value, extra) = split_word(rest);
+            if value.is_empty() {
+                return Err(problem(
+                    "stage",
+                    "`stage` needs a stage (investigating, identified or monitoring)",
+                ));
+            }
+            if !extra.is_empty() {
+                return Err(problem("stage", format!("`{extra}` is extra")));
+            }
             Stage::parse_settable(value)
-                .map(IncidentCommand::Stage)
+                .map(|stage| IncidentCommand::Stage { stage, tell_client })
                 .map_err(|e| from_domain("stage", e))
         }
         "resolve" => parse_resolve(rest),

@@ -76,8 +76,20 @@ fn single_argument_commands() {
     );
     assert_eq!(
         incident("/incident stage Identified"),
-        IncidentCommand::Stage(Stage::Identified)
+        IncidentCommand::Stage {
+            stage: Stage::Identified,
+            tell_client: false
+        }
     );
+    assert_eq!(
+        incident("/incident stage monitoring --tell-client"),
+        IncidentCommand::Stage {
+            stage: Stage::Monitoring,
+            tell_client: true
+        }
+    );
+    assert!(error("/incident stage --tell-client").contains("needs a stage"));
+    assert!(error("/incident stage monitoring now").contains("`now` is extra"));
     assert!(error("/incident severity").contains("needs a severity"));
     assert!(error("/incident severity P1 now").contains("`now` is extra"));
     assert!(error("/incident stage resolved").contains("/incident resolve"));

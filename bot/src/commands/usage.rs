@@ -21,7 +21,7 @@ pub fn usage_of(subcommand: &str) -> &'static str {
         "update" => "/incident update <text…>",
         "status" => "/incident status",
         "severity" => "/incident severity <P1|P2|P3|P4>",
-        "stage" => "/incident stage <investigating|identified|monitoring>",
+        "stage" => "/incident stage <investigating|identified|monitoring> [--tell-client]",
         "resolve" => "/incident resolve [summary…] [--client \"text for the client\"]",
         "review" => "/incident review",
         "kb-draft" => "/incident kb-draft",

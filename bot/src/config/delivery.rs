@@ -96,3 +96,7 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
     }
     problems
 }
+
+#[cfg(test)]
+#[path = "delivery_tests.rs"]
+mod tests;

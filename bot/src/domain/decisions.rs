@@ -215,8 +215,24 @@ impl Incident {
             EventKind::StageChanged {
                 from: self.stage,
                 to: stage,
+                client_draft: false,
             },
         ))
+    }
+
+    /// Changes the stage and asks for a client update about it, drafted for the comms lead to
+    /// publish (nothing reaches the client by itself).
+    pub fn change_stage_telling_client(
+        &self,
+        actor: &Actor,
+        stage: Stage,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEvent, DomainError> {
+        let mut changed = self.change_stage(actor, stage, now)?;
+        if let EventKind::StageChanged { client_draft, .. } = &mut changed.kind {
+            *client_draft = true;
+        }
+        Ok(changed)
     }
 
     /// Re-rates the incident; the next update is recomputed, and a commander who was also

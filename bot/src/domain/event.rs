@@ -40,6 +40,9 @@ pub enum EventKind {
     StageChanged {
         from: Stage,
         to: Stage,
+        /// The commander asked for a client update about it, drafted for the comms lead.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        client_draft: bool,
     },
     SeverityChanged {
         from: Severity,
@@ -151,7 +154,14 @@ impl EventKind {
             } => {
                 format!("{} is no longer {role}: {reason}", previous.mention())
             }
-            EventKind::StageChanged { from, to } => format!("stage {from} → {to}"),
+            EventKind::StageChanged {
+                from,
+                to,
+                client_draft,
+            } => match client_draft {
+                true => format!("stage {from} → {to} (client update drafted)"),
+                false => format!("stage {from} → {to}"),
+            },
             EventKind::SeverityChanged { from, to, .. } => format!("severity {from} → {to}"),
             EventKind::UpdatePublished {
                 sequence, message, ..

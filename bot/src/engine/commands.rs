@@ -287,8 +287,11 @@ impl Engine {
                     }),
                 )
             }
-            IncidentCommand::Stage(stage) => {
-                let event = incident.change_stage(actor, *stage, now)?;
+            IncidentCommand::Stage { stage, tell_client } => {
+                let event = match tell_client {
+                    true => incident.change_stage_telling_client(actor, *stage, now)?,
+                    false => incident.change_stage(actor, *stage, now)?,
+                };
                 write(
                     vec![event],
                     Box::new(|incident, _| {
@@ -327,6 +330,9 @@ impl Engine {
                     deliveries.extend(self.client_update_messages(incident, event)?)
                 }
                 EventKind::Resolved { .. } => return self.resolution_messages(incident, event),
+                EventKind::StageChanged {
+                    client_draft: true, ..
+                } => deliveries.extend(self.stage_draft_messages(incident)?),
                 _ => {}
             }
         }

@@ -343,8 +343,25 @@ impl Engine {
     }
 
     pub(super) fn nudge_messages(&self, incident: &Incident) -> Result<Deliveries, EngineError> {
+        self.draft_messages(incident, "nudge")
+    }
+
+    /// `/incident stage … --tell-client`: a client update about the new stage, drafted for
+    /// the comms lead in the room, with the same publish button as a nudge.
+    pub(super) fn stage_draft_messages(
+        &self,
+        incident: &Incident,
+    ) -> Result<Deliveries, EngineError> {
+        self.draft_messages(incident, "stage-draft")
+    }
+
+    fn draft_messages(
+        &self,
+        incident: &Incident,
+        template: &str,
+    ) -> Result<Deliveries, EngineError> {
         let draft = self.draft_update(incident)?;
-        let text = self.render("nudge", incident, json!({ "draft": draft }))?;
+        let text = self.render(template, incident, json!({ "draft": draft }))?;
         Ok(self
             .room_platforms(incident)
             .into_iter()

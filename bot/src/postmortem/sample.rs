@@ -102,6 +102,7 @@ pub fn sample(config: &Config, at: DateTime<Utc>) -> Sample {
             EventKind::StageChanged {
                 from: Stage::Investigating,
                 to: Stage::Identified,
+                client_draft: false,
             },
         ),
         event(

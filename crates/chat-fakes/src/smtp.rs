@@ -122,7 +122,9 @@ fn path_argument<'a>(rest: &'a str, keyword: &str) -> Option<&'a str> {
 async fn session(stream: TcpStream, inner: Arc<Mutex<Inner>>) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    write.write_all(b"220 fake-smtp.test ESMTP ready\r\n").await?;
+    write
+        .write_all(b"220 fake-smtp.test ESMTP ready\r\n")
+        .await?;
     let mut state = Transaction::default();
     let mut line = String::new();
     loop {

@@ -10,6 +10,7 @@ use super::snowflake;
 
 const STRING: u64 = 3;
 const USER: u64 = 6;
+const BOOLEAN: u64 = 5;
 const SUBCOMMAND: u64 = 1;
 
 fn option(kind: u64, name: &str, description: &str, required: bool) -> Value {
@@ -73,6 +74,7 @@ pub fn command_definitions() -> Value {
             subcommand("severity", "Re-rate the incident", vec![severity()]),
             subcommand("stage", "Move the incident to another stage", vec![
                 choices(option(STRING, "stage", "The new stage", true), &["investigating", "identified", "monitoring"]),
+                option(BOOLEAN, "tell_client", "Draft a client update about it for the comms lead", false),
             ]),
             subcommand("resolve", "Resolve the incident", vec![
                 option(STRING, "summary", "What fixed it", false),
@@ -217,7 +219,17 @@ mod tests {
         options.dedup();
         assert_eq!(
             options,
-            ["client", "role", "severity", "stage", "summary", "text", "title", "user"]
+            [
+                "client",
+                "role",
+                "severity",
+                "stage",
+                "summary",
+                "tell_client",
+                "text",
+                "title",
+                "user"
+            ]
         );
         assert_eq!(commands[1]["name"], "help");
         assert_eq!(commands[1]["options"][0]["name"], "question");

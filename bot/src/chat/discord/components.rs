@@ -284,9 +284,10 @@ mod tests {
         );
         assert_eq!(
             stage,
-            Ok(Step::Run(Command::Incident(IncidentCommand::Stage(
-                Stage::Identified
-            ))))
+            Ok(Step::Run(Command::Incident(IncidentCommand::Stage {
+                stage: Stage::Identified,
+                tell_client: false
+            })))
         );
         let comms = from_component(&json!({"custom_id": TAKE_COMMS}), None, "7");
         assert_eq!(

@@ -70,7 +70,12 @@ pub fn incident_command(sub: &str, options: &[Value]) -> Result<IncidentCommand,
         });
     }
     let mut text = sub.to_owned();
-    for word in words {
+    let tell_client = options.iter().any(|o| {
+        o.get("name").and_then(Value::as_str) == Some("tell_client")
+            && o.get("value").and_then(Value::as_bool) == Some(true)
+    });
+    let flag = (sub == "stage" && tell_client).then(|| "--tell-client".to_owned());
+    for word in words.into_iter().chain(flag) {
         text.push(' ');
         text.push_str(&word);
     }

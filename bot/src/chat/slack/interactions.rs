@@ -98,7 +98,10 @@ impl Adapter {
                 blocks::STAGE => {
                     let picked = text_at(action, &["selected_option", "value"]).unwrap_or_default();
                     match Stage::parse_settable(picked) {
-                        Ok(stage) => IncidentCommand::Stage(stage),
+                        Ok(stage) => IncidentCommand::Stage {
+                            stage,
+                            tell_client: false,
+                        },
                         Err(error) => {
                             let this = self.clone();
                             tokio::spawn(async move {

@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 
-use crate::config::Config;
+use crate::config::{locate, Config, ConfigProblem};
 use crate::domain::{
     Actor, ClientId, ClientPolicy, Incident, IncidentId, Policy, Severity, Terms, UserId,
 };
@@ -105,7 +105,66 @@ pub fn template_samples(config: &Config) -> Vec<(&'static str, Value)> {
     samples
 }
 
-/// Every problem found, as `file:line: message` lines.
+/// What `commandpost check --config FILE` prints, and whether everything was valid.
+pub struct Report {
+    pub lines: Vec<String>,
+    pub valid: bool,
+}
+
+/// Checks the configuration file, then (when it loads) the templates, the knowledge base and the
+/// model; every problem and warning as `file:line: key: message`.
+pub fn report(path: &Path) -> Report {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let config = match Config::load(Some(path)) {
+        Ok(config) => config,
+        Err(error) => {
+            let mut lines = locate::error_lines(&file, &text, &error);
+            lines.push(format!("{} problem(s) found", lines.len()));
+            return Report {
+                lines,
+                valid: false,
+            };
+        }
+    };
+    let mut lines: Vec<String> = config
+        .warnings()
+        .iter()
+        .map(|warning| {
+            let line = locate::problem_line(&file, &text, warning);
+            match line.split_once(": ") {
+                Some((at, rest)) => format!("{at}: warning: {rest}"),
+                None => line,
+            }
+        })
+        .collect();
+    let mut problems = problems(&config, &config.templates_dir);
+    problems.extend(crate::kb::cli::problems(&config.kb_dir));
+    if let Some(dir) = &config.triage.model_dir {
+        if let Err(error) = commandpost_knowledge::Embedder::load(dir) {
+            problems.push(locate::problem_line(
+                &file,
+                &text,
+                &ConfigProblem {
+                    key: "triage.model_dir".into(),
+                    message: error.to_string(),
+                },
+            ));
+        }
+    }
+    let valid = problems.is_empty();
+    lines.extend(problems.iter().cloned());
+    if valid {
+        lines.push(format!(
+            "{file}: configuration, templates and knowledge base are valid"
+        ));
+    } else {
+        lines.push(format!("{} problem(s) found", problems.len()));
+    }
+    Report { lines, valid }
+}
+
+/// Every template problem found, as `file:line: message` lines.
 pub fn problems(config: &Config, templates_dir: &Path) -> Vec<String> {
     Templates::check(Some(templates_dir), &template_samples(config))
         .into_iter()

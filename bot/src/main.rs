@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use commandpost::chat::console::{self, ConsoleOutput};
 use commandpost::clock::SystemClock;
-use commandpost::config::Config;
+use commandpost::config::{Config, LogFormat};
 use commandpost::startup::{self, App};
 use commandpost::{check, telemetry};
 
@@ -18,8 +18,9 @@ use commandpost::{check, telemetry};
 #[derive(Debug, Parser)]
 #[command(name = "commandpost", version, about)]
 struct Cli {
-    /// Configuration file (TOML). Without it the console runs on a built-in sample configuration.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Configuration file (TOML) for the console. Without it the console runs on a built-in
+    /// sample configuration.
+    #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Subcommand_>,
@@ -28,16 +29,34 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Subcommand_ {
     /// Run every adapter the configuration enables, the HTTP server and the timers until SIGINT/SIGTERM.
-    Serve,
+    Serve {
+        /// Configuration file (TOML): adapters, database, listen addresses, clients. Relative
+        /// paths in it are relative to its folder.
+        #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
+        config: PathBuf,
+    },
     /// Apply pending database migrations and exit.
-    Migrate,
-    /// Validate the configuration and templates; print every problem with file and line.
-    Check,
+    Migrate {
+        /// Configuration file (TOML) whose `database_url` is migrated.
+        #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
+        config: PathBuf,
+    },
+    /// Validate the configuration, templates and knowledge base; print every problem as
+    /// `file:line: key: message`.
+    Check {
+        /// Configuration file (TOML) to check, with the templates, knowledge base and model it names.
+        #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
+        config: PathBuf,
+    },
     /// Print the Slack app manifest (YAML) for this build, with request URLs from `http.public_url`.
     SlackManifest {
         /// Socket Mode: no public request URLs (set `slack.app_token`).
         #[arg(long)]
         socket_mode: bool,
+        /// Configuration file (TOML) whose `http.public_url` the request URLs use (default: the
+        /// built-in sample's).
+        #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Print the Discord application-command JSON for this build (what `serve` registers).
     DiscordCommands,
@@ -68,6 +87,9 @@ enum KbCommand {
         /// Sentence-embedding model folder (default: `triage.model_dir` of --config): hybrid search.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Configuration file (TOML) for the default `kb_dir` and `triage.model_dir`.
+        #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Top-1/top-3 hit rate, correct escalation and cross-client leaks on an evaluation set,
     /// words-only and hybrid side by side.
@@ -80,8 +102,11 @@ enum KbCommand {
         #[arg(long, default_value = "models/all-MiniLM-L6-v2")]
         model: PathBuf,
     },
-    /// Phrasings learned from "This solved it", per client (needs --config for the database).
+    /// Phrasings learned from "This solved it", per client.
     Learned {
+        /// Configuration file (TOML) whose database holds the learned phrasings.
+        #[arg(long, value_name = "FILE", env = "COMMANDPOST_CONFIG")]
+        config: PathBuf,
         #[arg(long)]
         client: Option<String>,
         /// Remove the learned phrasing with this id.
@@ -147,27 +172,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn required_config(cli: &Cli, command: &str) -> anyhow::Result<Config> {
-    let Some(path) = cli.config.as_deref() else {
-        bail!("`commandpost {command}` needs --config FILE");
-    };
-    Ok(Config::load(Some(path))?)
+/// Loads the configuration, then starts logging in the format it asks for.
+fn load_and_log(path: Option<&Path>, default_level: &str) -> anyhow::Result<Config> {
+    let config = Config::load(path)?;
+    telemetry::init_logging(default_level, config.log.format);
+    Ok(config)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match &cli.command {
-        None => {
-            telemetry::init_logging("warn");
-            run_console(cli.config.as_deref()).await
-        }
-        Some(Subcommand_::Serve) => {
-            telemetry::init_logging("info");
-            let config = required_config(&cli, "serve")?;
-            serve(config).await
-        }
-        Some(Subcommand_::Migrate) => {
-            telemetry::init_logging("info");
-            let config = required_config(&cli, "migrate")?;
+    let Some(command) = cli.command else {
+        let path = cli.config.as_deref();
+        let config = load_and_log(path, "warn")?;
+        return run_console(config, path.is_none()).await;
+    };
+    match command {
+        Subcommand_::Serve { config } => serve(load_and_log(Some(&config), "info")?).await,
+        Subcommand_::Migrate { config } => {
+            let config = load_and_log(Some(&config), "info")?;
             startup::open_store(&config).await?;
             println!(
                 "migrations applied to {}",
@@ -175,154 +196,133 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Subcommand_::Bench(BenchCommand::Timers {
-            incidents,
-            backend,
-            spread,
-            window,
-        })) => {
-            telemetry::init_logging("warn");
-            let dir = tempfile::tempdir()?;
-            let url = match backend.as_str() {
-                "sqlite" => format!("sqlite://{}/bench.db", dir.path().display()),
-                "postgres" => commandpost::testing::postgres::fresh_database().await,
-                other => bail!("--backend must be sqlite or postgres, not `{other}`"),
-            };
-            let report =
-                commandpost::bench::timers::run(&url, *incidents, *spread, *window).await?;
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
+        Subcommand_::Check { config } => {
+            let report = check::report(&config);
+            for line in &report.lines {
+                println!("{line}");
+            }
+            Ok(if report.valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
-        Some(Subcommand_::Bench(BenchCommand::Pages {
-            incidents,
-            backend,
-            samples,
-        })) => {
-            telemetry::init_logging("warn");
-            let dir = tempfile::tempdir()?;
-            let url = match backend.as_str() {
-                "sqlite" => format!("sqlite://{}/bench.db", dir.path().display()),
-                "postgres" => commandpost::testing::postgres::fresh_database().await,
-                other => bail!("--backend must be sqlite or postgres, not `{other}`"),
-            };
-            let report = commandpost::bench::pages::run(&url, *incidents, *samples).await?;
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
+        Subcommand_::Bench(bench) => {
+            telemetry::init_logging("warn", LogFormat::from_env());
+            run_bench(bench).await
         }
-        Some(Subcommand_::SlackManifest { socket_mode }) => {
-            let config = Config::load(cli.config.as_deref())?;
+        Subcommand_::SlackManifest {
+            socket_mode,
+            config,
+        } => {
+            let config = Config::load(config.as_deref())?;
             print!(
                 "{}",
-                commandpost::chat::slack::manifest::manifest(&config, *socket_mode)
+                commandpost::chat::slack::manifest::manifest(&config, socket_mode)
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(Subcommand_::DiscordCommands) => {
+        Subcommand_::DiscordCommands => {
             let commands = commandpost::chat::discord::command_definitions();
             println!("{}", serde_json::to_string_pretty(&commands)?);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Subcommand_::Bench(BenchCommand::Kb {
+        Subcommand_::Kb(kb) => run_kb(kb).await,
+    }
+}
+
+async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
+    let dir = tempfile::tempdir()?;
+    let url = |backend: &str| {
+        let backend = backend.to_owned();
+        let sqlite = format!("sqlite://{}/bench.db", dir.path().display());
+        async move {
+            match backend.as_str() {
+                "sqlite" => Ok(sqlite),
+                "postgres" => Ok(commandpost::testing::postgres::fresh_database().await),
+                other => bail!("--backend must be sqlite or postgres, not `{other}`"),
+            }
+        }
+    };
+    let report = match command {
+        BenchCommand::Timers {
+            incidents,
+            backend,
+            spread,
+            window,
+        } => {
+            let url = url(&backend).await?;
+            commandpost::bench::timers::run(&url, incidents, spread, window)
+                .await?
+                .to_string()
+        }
+        BenchCommand::Pages {
+            incidents,
+            backend,
+            samples,
+        } => {
+            let url = url(&backend).await?;
+            commandpost::bench::pages::run(&url, incidents, samples)
+                .await?
+                .to_string()
+        }
+        BenchCommand::Kb {
             articles,
             queries,
             model,
-        })) => {
-            println!(
-                "{}",
-                commandpost::kb::cli::bench(*articles, *queries, model.as_deref())?
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Subcommand_::Kb(KbCommand::Search {
+        } => commandpost::kb::cli::bench(articles, queries, model.as_deref())?.to_string(),
+    };
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_kb(command: KbCommand) -> anyhow::Result<ExitCode> {
+    let printed = match command {
+        KbCommand::Search {
             text,
             client,
             kb,
             limit,
             json,
             model,
-        })) => {
-            let config = cli
-                .config
+            config,
+        } => {
+            let config = config
                 .as_deref()
                 .map(|p| Config::load(Some(p)))
                 .transpose()?;
-            let dir = kb
-                .clone()
-                .or_else(|| config.as_ref().map(|c| c.kb_dir.clone()));
-            let model = model
-                .clone()
-                .or_else(|| config.and_then(|c| c.triage.model_dir));
+            let dir = kb.or_else(|| config.as_ref().map(|c| c.kb_dir.clone()));
+            let model = model.or_else(|| config.and_then(|c| c.triage.model_dir));
             let search = commandpost::kb::cli::Search {
                 kb_dir: dir.unwrap_or_else(|| PathBuf::from("kb")),
                 model,
-                client: client.clone(),
-                limit: *limit,
-                json: *json,
+                client,
+                limit,
+                json,
             };
-            println!("{}", search.run(text)?);
-            Ok(ExitCode::SUCCESS)
+            search.run(&text)?.to_string()
         }
-        Some(Subcommand_::Kb(KbCommand::Eval {
+        KbCommand::Eval {
             kb,
             questions,
             model,
-        })) => {
-            println!("{}", commandpost::kb::cli::eval(kb, questions, model)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Subcommand_::Kb(KbCommand::Learned { client, remove })) => {
-            let config = required_config(&cli, "kb learned")?;
-            println!(
-                "{}",
-                commandpost::kb::cli::learned(&config, client.as_deref(), *remove).await?
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Subcommand_::Check) => {
-            let path = cli
-                .config
-                .as_deref()
-                .context("`commandpost check` needs --config FILE")?;
-            check_config(path)
-        }
-    }
-}
-
-fn check_config(path: &Path) -> anyhow::Result<ExitCode> {
-    let config = match Config::load(Some(path)) {
-        Ok(config) => config,
-        Err(error) => {
-            println!("{error}");
-            return Ok(ExitCode::FAILURE);
+        } => commandpost::kb::cli::eval(&kb, &questions, &model)?.to_string(),
+        KbCommand::Learned {
+            config,
+            client,
+            remove,
+        } => {
+            let config = Config::load(Some(&config))?;
+            commandpost::kb::cli::learned(&config, client.as_deref(), remove)
+                .await?
+                .to_string()
         }
     };
-    for warning in config.warnings() {
-        println!("{}: warning: {warning}", path.display());
-    }
-    let mut problems = check::problems(&config, &config.templates_dir);
-    problems.extend(commandpost::kb::cli::problems(&config.kb_dir));
-    if let Some(dir) = &config.triage.model_dir {
-        if let Err(error) = commandpost_knowledge::Embedder::load(dir) {
-            problems.push(format!("triage.model_dir: {error}"));
-        }
-    }
-    for problem in &problems {
-        println!("{problem}");
-    }
-    if problems.is_empty() {
-        println!(
-            "{}: configuration, templates and knowledge base are valid",
-            path.display()
-        );
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!("{} problem(s) found", problems.len());
-        Ok(ExitCode::FAILURE)
-    }
+    println!("{printed}");
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn run_console(path: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let mut config = Config::load(path)?;
+async fn run_console(mut config: Config, sample: bool) -> anyhow::Result<ExitCode> {
     let user = config
         .console
         .as_ref()
@@ -363,7 +363,7 @@ async fn run_console(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     let console = app.console.as_ref().context("the console adapter is on")?;
     tokio::select! {
-        result = console::run(app.engine.clone(), console.platform.clone(), console.output.clone(), user, path.is_none()) => result?,
+        result = console::run(app.engine.clone(), console.platform.clone(), console.output.clone(), user, sample) => result?,
         _ = startup::shutdown_signal() => {}
     }
     let _ = stop.send(true);

@@ -1,8 +1,13 @@
 //! Logging and metrics set-up, once per process.
 
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::LogFormat;
 
 static METRICS: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -124,11 +129,115 @@ fn describe() {
 }
 
 /// Logs to stderr; `RUST_LOG` sets the level. The console keeps stdout for the chat.
-pub fn init_logging(default_level: &str) {
+pub fn init_logging(default_level: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt()
+    let _ = subscriber(filter, format, std::io::stderr, colour_on_stderr()).try_init();
+}
+
+/// The log subscriber. `json`: one object per line (timestamp, level, target, message, and the
+/// fields of the current span and of every span it is in: incident, platform, user, command),
+/// for a log pipeline. `ansi` only when a person is reading a terminal.
+pub fn subscriber<W>(
+    filter: tracing_subscriber::EnvFilter,
+    format: LogFormat,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(writer);
+    match format {
+        LogFormat::Text => Box::new(builder.with_ansi(ansi).finish()),
+        LogFormat::Json => Box::new(
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(true)
+                .finish(),
+        ),
+    }
+}
+
+/// Escape codes only for a person at a terminal who has not asked for none (`NO_COLOR`).
+fn colour_on_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use secrecy::SecretString;
+
+    use super::*;
+
+    /// Log lines written into memory.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn logged(format: LogFormat, ansi: bool) -> String {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        let subscriber = subscriber(
+            tracing_subscriber::EnvFilter::new("info"),
+            format,
+            move || sink.clone(),
+            ansi,
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            let secret = SecretString::from("xoxb-very-secret-token");
+            let command = tracing::info_span!(
+                "command",
+                platform = "slack",
+                user = "U0ALICE",
+                command = "declare"
+            );
+            let _command = command.enter();
+            let incident = tracing::info_span!("incident", incident = "INC-2026-0042");
+            let _incident = incident.enter();
+            tracing::info!(token = ?secret, "incident declared");
+        });
+        let bytes = lines.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn json_lines_carry_level_target_message_and_span_fields_but_no_secret() {
+        let text = logged(LogFormat::Json, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert!(line["timestamp"].is_string(), "{line}");
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["target"], "commandpost::telemetry::tests");
+        assert_eq!(line["message"], "incident declared");
+        assert_eq!(line["span"]["incident"], "INC-2026-0042");
+        let spans = line["spans"].as_array().unwrap();
+        assert_eq!(spans[0]["platform"], "slack");
+        assert_eq!(spans[0]["user"], "U0ALICE");
+        assert_eq!(spans[0]["command"], "declare");
+        assert!(!text.contains("very-secret"), "{text}");
+    }
+
+    #[test]
+    fn text_has_escape_codes_only_when_asked() {
+        assert!(!logged(LogFormat::Text, false).contains('\x1b'));
+        assert!(logged(LogFormat::Text, true).contains('\x1b'));
+    }
 }

@@ -1,11 +1,13 @@
 //! `COMMANDPOST_<SECTION>_<KEY>` environment variables override the file, so secrets can stay out of it.
 
-use super::ConfigError;
+use super::{ConfigError, ConfigProblem};
 
 const PREFIX: &str = "COMMANDPOST_";
-const SECTIONS: [&str; 7] = [
-    "http", "slack", "discord", "console", "policy", "triage", "email",
+const SECTIONS: [&str; 8] = [
+    "http", "slack", "discord", "console", "policy", "triage", "email", "log",
 ];
+/// Variables of this prefix that are not configuration keys (the command line reads them).
+const NOT_KEYS: [&str; 1] = ["COMMANDPOST_CONFIG"];
 const TOP_LEVEL: [&str; 4] = ["database_url", "templates_dir", "kb_dir", "timezone"];
 /// Keys whose values are not strings, so the variable is read as a TOML value.
 const TYPED_KEYS: [&str; 7] = [
@@ -18,30 +20,38 @@ const TYPED_KEYS: [&str; 7] = [
     "outage_phrases",
 ];
 
+/// Applies every `COMMANDPOST_*` variable that names a key. One that names no key is returned
+/// as a warning, not an error: a stray variable in a shared environment must not stop a service,
+/// but a typo should still be visible.
 pub fn apply_overrides(
     table: &mut toml::Table,
     vars: impl IntoIterator<Item = (String, String)>,
-) -> Result<(), ConfigError> {
+) -> Result<Overrides, ConfigError> {
+    let mut overrides = Overrides::default();
     for (var, value) in vars {
         let Some(name) = var.strip_prefix(PREFIX) else {
             continue;
         };
+        if NOT_KEYS.contains(&var.as_str()) {
+            continue;
+        }
         let name = name.to_ascii_lowercase();
-        let (section, key) = match SECTIONS
-            .iter()
-            .find_map(|section| name.strip_prefix(&format!("{section}_")).map(|key| (Some(*section), key)))
-        {
+        let (section, key) = match SECTIONS.iter().find_map(|section| {
+            name.strip_prefix(&format!("{section}_"))
+                .map(|key| (Some(*section), key))
+        }) {
             Some(found) => found,
             None if TOP_LEVEL.contains(&name.as_str()) => (None, name.as_str()),
             None => {
-                return Err(ConfigError::Env {
-                    var,
+                overrides.warnings.push(ConfigProblem {
+                    key: var,
                     message: format!(
-                        "not a configuration key; use COMMANDPOST_<SECTION>_<KEY> with a section of {} or one of {}",
+                        "is not a configuration key and is ignored; use COMMANDPOST_<SECTION>_<KEY> with a section of {} or one of {}",
                         SECTIONS.join(", "),
-                        TOP_LEVEL.map(|k| k.to_ascii_uppercase()).join(", ")
+                        TOP_LEVEL.map(|k| format!("{PREFIX}{}", k.to_ascii_uppercase())).join(", ")
                     ),
-                })
+                });
+                continue;
             }
         };
         let parsed = if TYPED_KEYS.contains(&key) {
@@ -56,7 +66,10 @@ pub fn apply_overrides(
             None => &mut *table,
             Some(section) => table
                 .entry(section)
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .or_insert_with(|| {
+                    overrides.created_sections.push(section);
+                    toml::Value::Table(toml::Table::new())
+                })
                 .as_table_mut()
                 .ok_or_else(|| ConfigError::Env {
                     var: var.clone(),
@@ -64,8 +77,55 @@ pub fn apply_overrides(
                 })?,
         };
         target.insert(key.to_owned(), parsed);
+        let path = match section {
+            None => key.to_owned(),
+            Some(section) => format!("{section}.{key}"),
+        };
+        overrides.applied.push((path, var));
     }
-    Ok(())
+    Ok(overrides)
+}
+
+/// What the environment changed: the keys set (`slack.bot_token`, by which variable) and the
+/// variables that name no key.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub applied: Vec<(String, String)>,
+    pub warnings: Vec<ConfigProblem>,
+    /// Sections the file did not have; one left empty by a withdrawal goes again.
+    created_sections: Vec<&'static str>,
+}
+
+impl Overrides {
+    /// A variable whose section exists but whose key does not (`COMMANDPOST_SLACK_TOKN`) is only
+    /// found out when the typed configuration refuses the key: take it back out and warn.
+    pub fn withdraw(&mut self, table: &mut toml::Table, path: &str) -> bool {
+        let Some(at) = self.applied.iter().position(|(p, _)| p == path) else {
+            return false;
+        };
+        let (path, var) = self.applied.remove(at);
+        let removed = match path.split_once('.') {
+            Some((section, key)) => {
+                let holder = table.get_mut(section).and_then(|v| v.as_table_mut());
+                let removed = holder.and_then(|t| {
+                    let removed = t.remove(key);
+                    removed.map(|value| (value, t.is_empty()))
+                });
+                if let Some((_, true)) = removed {
+                    if self.created_sections.contains(&section) {
+                        table.remove(section);
+                    }
+                }
+                removed.map(|(value, _)| value)
+            }
+            None => table.remove(&path),
+        };
+        self.warnings.push(ConfigProblem {
+            key: var,
+            message: format!("is not a configuration key (`{path}` does not exist) and is ignored"),
+        });
+        removed.is_some()
+    }
 }
 
 fn parse_value(raw: &str) -> Result<toml::Value, String> {

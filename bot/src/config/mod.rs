@@ -5,12 +5,16 @@ mod clients;
 mod delivery;
 mod duration;
 mod env;
+mod load;
+pub mod locate;
+mod log;
+mod paths;
 mod secrets;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -21,6 +25,7 @@ use crate::domain::{ClientId, Policy, Severity, UserId};
 
 pub use clients::{ClientConfig, EmailConfig};
 pub use delivery::{frame_origin, webhook_key};
+pub use log::{LogConfig, LogFormat};
 pub use validate::ConfigProblem;
 
 /// The configuration used when no `--config` is given: one client, `demo`, console only.
@@ -33,8 +38,14 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config {origin}: {message}")]
-    Parse { origin: String, message: String },
+    /// A syntax error carries the line, a typing error the key; never the offending text.
+    #[error("config {origin}: {}", load::parse_detail(*line, key.as_deref(), message))]
+    Parse {
+        origin: String,
+        line: Option<usize>,
+        key: Option<String>,
+        message: String,
+    },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
     #[error("config {origin} has {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
@@ -69,9 +80,14 @@ pub struct Config {
     pub email: Option<EmailConfig>,
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
+    #[serde(default)]
+    pub log: LogConfig,
     /// Where this configuration came from, for messages.
     #[serde(skip)]
     pub origin: String,
+    /// `COMMANDPOST_*` variables that name no key: reported by `warnings`, otherwise ignored.
+    #[serde(skip)]
+    pub env_warnings: Vec<ConfigProblem>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -232,19 +248,6 @@ fn default_timezone() -> chrono_tz::Tz {
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
-/// A TOML syntax error as `line N: message`. toml's own rendering quotes the offending line,
-/// which may hold a secret (`signing_secret = "abc…` with a missing quote), so it is not used.
-fn parse_error_without_source(text: &str, error: &toml::de::Error) -> String {
-    let line = error
-        .span()
-        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-    let message = error.message().trim_end();
-    match line {
-        Some(line) => format!("line {line}: {message}"),
-        None => message.to_owned(),
-    }
-}
-
 fn default_tickets_per_hour() -> usize {
     10
 }
@@ -262,52 +265,6 @@ fn default_discord_api() -> String {
 }
 
 impl Config {
-    /// Loads a file (or the built-in sample when `path` is `None`), applies the environment, validates.
-    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
-        let (text, origin) = match path {
-            Some(path) => (
-                std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.to_owned(),
-                    source,
-                })?,
-                path.display().to_string(),
-            ),
-            None => (SAMPLE_CONFIG.to_owned(), "(built-in sample)".to_owned()),
-        };
-        Self::from_toml(&text, &origin, std::env::vars())
-    }
-
-    pub fn from_toml(
-        text: &str,
-        origin: &str,
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Config, ConfigError> {
-        let mut table: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| ConfigError::Parse {
-                    origin: origin.to_owned(),
-                    message: parse_error_without_source(text, &e),
-                })?;
-        env::apply_overrides(&mut table, vars)?;
-        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
-            .map_err(|e| ConfigError::Parse {
-                origin: origin.to_owned(),
-                message: format!("key `{}`: {}", e.path(), e.inner().message()),
-            })?;
-        config.origin = origin.to_owned();
-        let mut problems = validate::problems(&config);
-        problems.extend(secrets::problems(&config));
-        problems.extend(delivery::problems(&config));
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError::Invalid {
-                origin: origin.to_owned(),
-                problems,
-            })
-        }
-    }
-
     pub fn client(&self, id: &ClientId) -> Option<&ClientConfig> {
         self.clients.iter().find(|client| &client.id == id)
     }
@@ -345,7 +302,8 @@ impl Config {
 
     /// Settings that work but are probably not what was meant (`check` and start print them).
     pub fn warnings(&self) -> Vec<ConfigProblem> {
-        let mut warnings = secrets::warnings(self);
+        let mut warnings = self.env_warnings.clone();
+        warnings.extend(secrets::warnings(self));
         if self.triage.model_dir.is_none() {
             warnings.push(ConfigProblem {
                 key: "triage.model_dir".into(),

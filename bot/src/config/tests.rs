@@ -132,11 +132,66 @@ fn environment_overrides_the_file_and_secrets_stay_hidden() {
 }
 
 #[test]
-fn unknown_environment_keys_are_errors() {
-    let error = load_with_env(ONE_CLIENT, &[("COMMANDPOST_SLAK_TOKEN", "x")])
+fn unknown_environment_variables_are_warnings_naming_the_variable() {
+    let config = load_with_env(
+        ONE_CLIENT,
+        &[
+            ("COMMANDPOST_SLAK_TOKEN", "x"),
+            ("COMMANDPOST_POLICY_NUDGE_BEFOR", "1m"),
+            ("COMMANDPOST_DISCORD_TOKN", "x"),
+            ("COMMANDPOST_CONFIG", "/etc/commandpost/commandpost.toml"),
+            ("COMMANDPOST_LOG_FORMAT", "json"),
+        ],
+    )
+    .unwrap();
+    let warned: Vec<String> = config.warnings().iter().map(|w| w.key.clone()).collect();
+    for var in [
+        "COMMANDPOST_SLAK_TOKEN",
+        "COMMANDPOST_POLICY_NUDGE_BEFOR",
+        "COMMANDPOST_DISCORD_TOKN",
+    ] {
+        assert!(warned.contains(&var.to_owned()), "{var} not in {warned:?}");
+    }
+    assert!(
+        !warned.iter().any(|w| w == "COMMANDPOST_CONFIG"),
+        "{warned:?}"
+    );
+    // The ignored variable left no trace: the file's default stands, Discord stays off.
+    assert_eq!(config.policy.nudge_before, Duration::from_secs(300));
+    assert!(config.discord.is_none());
+    assert_eq!(config.log.format, LogFormat::Json);
+}
+
+#[test]
+fn a_bad_value_in_a_known_variable_is_still_an_error() {
+    let error = load_with_env(ONE_CLIENT, &[("COMMANDPOST_POLICY_NUDGE_BEFORE", "soon")])
         .unwrap_err()
         .to_string();
-    assert!(error.contains("COMMANDPOST_SLAK_TOKEN"), "{error}");
+    assert!(error.contains("policy.nudge_before"), "{error}");
+}
+
+#[test]
+fn relative_paths_in_a_file_resolve_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("etc");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("commandpost.toml");
+    std::fs::write(
+        &path,
+        format!("database_url = \"sqlite://data/cp.db\"\nkb_dir = \"kb\"\n{ONE_CLIENT}"),
+    )
+    .unwrap();
+    let config = Config::load(Some(&path)).unwrap();
+    assert_eq!(
+        config.database_url,
+        format!("sqlite://{}", folder.join("data/cp.db").display())
+    );
+    assert_eq!(config.kb_dir, folder.join("kb"));
+    // Not written in the file: the default stays relative to the working directory.
+    assert_eq!(
+        config.templates_dir,
+        std::path::Path::new("incident-templates")
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod kb;
 pub mod postgres;
+pub mod process;
 pub mod recording;
 pub mod webhook;
 

@@ -1,0 +1,111 @@
+//! Reading a configuration: TOML text, paths beside the file, environment overrides, then the
+//! typed structure and its validation.
+
+use std::path::Path;
+
+use super::{delivery, env, paths, secrets, validate, Config, ConfigError, SAMPLE_CONFIG};
+
+impl Config {
+    /// Loads a file (or the built-in sample when `path` is `None`), applies the environment, validates.
+    /// Relative paths in the file are taken relative to the file's folder.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (text, origin) = match path {
+            Some(path) => (
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?,
+                path.display().to_string(),
+            ),
+            None => (SAMPLE_CONFIG.to_owned(), "(built-in sample)".to_owned()),
+        };
+        // The folder of `commandpost.toml` given bare is the working directory: nothing to do.
+        let base = path
+            .and_then(Path::parent)
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map(std::path::absolute)
+            .transpose()
+            .map_err(|source| ConfigError::Read {
+                path: path.map(Path::to_owned).unwrap_or_default(),
+                source,
+            })?;
+        Self::from_toml_in(&text, &origin, base.as_deref(), std::env::vars())
+    }
+
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        Self::from_toml_in(text, origin, None, vars)
+    }
+
+    /// As `from_toml`, with relative paths of the text resolved against `base` when given.
+    pub fn from_toml_in(
+        text: &str,
+        origin: &str,
+        base: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let (line, message) = parse_error_without_source(text, &e);
+            ConfigError::Parse {
+                origin: origin.to_owned(),
+                line,
+                key: None,
+                message,
+            }
+        })?;
+        if let Some(base) = base {
+            paths::resolve(&mut table, base);
+        }
+        let mut overrides = env::apply_overrides(&mut table, vars)?;
+        let mut config: Config = loop {
+            match serde_path_to_error::deserialize(toml::Value::Table(table.clone())) {
+                Ok(config) => break config,
+                Err(e) => {
+                    let path = e.path().to_string();
+                    let unknown = e.inner().message().starts_with("unknown field");
+                    if !(unknown && overrides.withdraw(&mut table, &path)) {
+                        return Err(ConfigError::Parse {
+                            origin: origin.to_owned(),
+                            line: None,
+                            key: Some(path),
+                            message: e.inner().message().to_owned(),
+                        });
+                    }
+                }
+            }
+        };
+        config.origin = origin.to_owned();
+        config.env_warnings = overrides.warnings;
+        let mut problems = validate::problems(&config);
+        problems.extend(secrets::problems(&config));
+        problems.extend(delivery::problems(&config));
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                origin: origin.to_owned(),
+                problems,
+            })
+        }
+    }
+}
+
+/// A TOML syntax error's line and message. toml's own rendering quotes the offending line,
+/// which may hold a secret (`signing_secret = "abc…` with a missing quote), so it is not used.
+fn parse_error_without_source(text: &str, error: &toml::de::Error) -> (Option<usize>, String) {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    (line, error.message().trim_end().to_owned())
+}
+
+pub(super) fn parse_detail(line: Option<usize>, key: Option<&str>, message: &str) -> String {
+    match (line, key) {
+        (_, Some(key)) => format!("key `{key}`: {message}"),
+        (Some(line), None) => format!("line {line}: {message}"),
+        (None, None) => message.to_owned(),
+    }
+}

@@ -544,9 +544,13 @@ async fn only_the_origins_a_client_lists_may_frame_its_status_page() {
 #[tokio::test]
 async fn a_stage_change_can_draft_a_client_update_without_sending_it() {
     let world = World::new().await;
-    let room = world.declare("/incident declare P1 acme Email is down").await;
+    let room = world
+        .declare("/incident declare P1 acme Email is down")
+        .await;
     world.run(Some(&room), "/incident assign comms @bob").await;
-    world.run(Some(&room), "/incident update We are investigating.").await;
+    world
+        .run(Some(&room), "/incident update We are investigating.")
+        .await;
     let sent = world.smtp.received().len();
     let client_posts = |world: &World| {
         world
@@ -565,7 +569,11 @@ async fn a_stage_change_can_draft_a_client_update_without_sending_it() {
         .filter(|d| d.text.contains("ready to publish") && d.text.contains("monitoring"))
         .collect();
     assert_eq!(drafts.len(), 1, "{:?}", world.room_texts());
-    assert!(drafts[0].text.contains("<@console:bob>"), "the comms lead is asked: {}", drafts[0].text);
+    assert!(
+        drafts[0].text.contains("<@console:bob>"),
+        "the comms lead is asked: {}",
+        drafts[0].text
+    );
     assert!(
         drafts[0].actions.iter().any(|a| matches!(
             a,
@@ -573,7 +581,11 @@ async fn a_stage_change_can_draft_a_client_update_without_sending_it() {
         )),
         "{drafts:?}"
     );
-    assert_eq!(world.smtp.received().len(), sent, "nothing reaches the client by itself");
+    assert_eq!(
+        world.smtp.received().len(),
+        sent,
+        "nothing reaches the client by itself"
+    );
     assert_eq!(client_posts(&world), posted);
 
     world.run(Some(&room), "/incident stage identified").await;

@@ -6,6 +6,7 @@ mod delivery;
 mod dispatch;
 mod error;
 mod kb_draft;
+mod links;
 mod messages;
 mod review;
 mod room_progress;
@@ -34,6 +35,7 @@ use crate::webhook::WebhookSender;
 
 pub use dispatch::{IN_FLIGHT, LEASE};
 pub use error::EngineError;
+pub use links::{LinkHealth, LINK_DOWN_AFTER};
 pub use review::{hash_token, new_token, SIGN_IN_VALID_MINUTES};
 pub use worker::{Heartbeat, STALL_AFTER, TICK};
 
@@ -114,6 +116,8 @@ pub struct Engine {
     knowledge: Arc<Knowledge>,
     triage: TriagePolicy,
     heartbeat: Heartbeat,
+    /// Long-lived platform links and since when they are down, for `/healthz`.
+    links: LinkHealth,
     /// This process's name on outbox claims: `<pid>-<random>`, unique across replicas.
     worker_id: String,
 }
@@ -140,6 +144,7 @@ impl Engine {
             webhook: WebhookSender::new(),
             outbox_ready: Arc::new(Notify::new()),
             heartbeat: Heartbeat::default(),
+            links: LinkHealth::default(),
             worker_id: worker_id(),
         }
     }
@@ -147,6 +152,10 @@ impl Engine {
     /// When the background worker last completed a pass, for `/healthz`.
     pub fn heartbeat(&self) -> &Heartbeat {
         &self.heartbeat
+    }
+
+    pub fn links(&self) -> &LinkHealth {
+        &self.links
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -64,6 +64,17 @@ async fn healthz(State(state): State<WebState>) -> impl IntoResponse {
             ),
         );
     }
+    if let Some((link, down)) = state.engine.links().down_too_long() {
+        tracing::warn!(
+            link,
+            down_secs = down.as_secs(),
+            "health check: a platform link is down"
+        );
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the {link} link has been down for {} s\n", down.as_secs()),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
         Err(error) => {

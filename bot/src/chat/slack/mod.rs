@@ -32,6 +32,7 @@ use crate::engine::Engine;
 pub use api::{ApiError, SlackApi};
 pub use events::triage_support_message;
 pub use outbound::SlackPlatform;
+pub use socket::set_timings as set_socket_timings;
 
 pub const PLATFORM: &str = "slack";
 

@@ -293,6 +293,11 @@ impl FakeSlack {
         self.inner.socket.disconnect_all();
     }
 
+    /// Every open Socket Mode connection stops answering (pings included) without closing.
+    pub fn socket_go_silent(&self) {
+        self.inner.socket.silence_all();
+    }
+
     /// How many Socket Mode connections were opened so far.
     pub fn socket_connections(&self) -> usize {
         self.inner.socket.connections.load(Ordering::SeqCst)

@@ -19,6 +19,8 @@ pub(crate) struct SocketHub {
     queue: Mutex<VecDeque<Value>>,
     wake: Notify,
     disconnect: broadcast::Sender<()>,
+    /// Connections that stop reading and writing without closing: a half-open link.
+    silence: broadcast::Sender<()>,
     pub(crate) acks: Mutex<Vec<Value>>,
     pub(crate) connections: AtomicUsize,
     pub(crate) open: AtomicUsize,
@@ -31,6 +33,7 @@ impl Default for SocketHub {
             queue: Mutex::new(VecDeque::new()),
             wake: Notify::new(),
             disconnect: broadcast::channel(8).0,
+            silence: broadcast::channel(8).0,
             acks: Mutex::new(Vec::new()),
             connections: AtomicUsize::new(0),
             open: AtomicUsize::new(0),
@@ -64,6 +67,12 @@ impl SocketHub {
         let _ = self.disconnect.send(());
     }
 
+    /// Every open connection goes quiet: no frames, no pongs, the TCP connection left open, as
+    /// when a NAT or proxy between the app and Slack forgets the flow.
+    pub(crate) fn silence_all(&self) {
+        let _ = self.silence.send(());
+    }
+
     fn pop(&self) -> Option<Value> {
         lock(&self.queue).pop_front()
     }
@@ -79,6 +88,7 @@ pub(crate) async fn run_connection(mut socket: WebSocket, hub: Arc<SocketHub>) {
     hub.connections.fetch_add(1, Ordering::SeqCst);
     let open = hub.open.fetch_add(1, Ordering::SeqCst) + 1;
     let mut disconnect = hub.disconnect.subscribe();
+    let mut silence = hub.silence.subscribe();
     let hello = json!({
         "type": "hello",
         "num_connections": open,
@@ -94,7 +104,17 @@ pub(crate) async fn run_connection(mut socket: WebSocket, hub: Arc<SocketHub>) {
         .await
         .is_ok()
     {
-        serve(&mut socket, &hub, &mut disconnect).await;
+        let silenced = tokio::select! {
+            _ = serve(&mut socket, &hub, &mut disconnect) => false,
+            _ = silence.recv() => true,
+        };
+        if silenced {
+            hub.open.fetch_sub(1, Ordering::SeqCst);
+            // Hold the socket without reading it (reading would answer pings) until the fake stops.
+            let _held = socket;
+            std::future::pending::<()>().await;
+            return;
+        }
     }
     hub.open.fetch_sub(1, Ordering::SeqCst);
 }

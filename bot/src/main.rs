@@ -255,6 +255,7 @@ async fn run_console(mut config: Config, sample: bool) -> anyhow::Result<ExitCod
 }
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let stop_signal = startup::shutdown_signal();
     let listen = config.http.listen;
     let metrics_listen = config.http.metrics_listen;
     let console_output = config.console_enabled().then(|| {
@@ -277,7 +278,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         stopped.clone(),
     ));
     let web = tokio::spawn(startup::serve_http(listener, app.router(), stopped));
-    startup::shutdown_signal().await;
+    stop_signal.await;
     tracing::info!("shutting down: finishing work in flight");
     let _ = stop.send(true);
     let _ = workers.await;

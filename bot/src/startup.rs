@@ -235,18 +235,23 @@ pub async fn serve_http(
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    // The handlers are installed now, not at the first poll: a SIGTERM that arrives between
+    // start-up and the wait must stop the process cleanly, not kill it by the default action.
     #[cfg(unix)]
     {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("SIGTERM handler installs");
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler installs");
+        let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -157,3 +157,48 @@ async fn a_missing_client_channel_is_a_permanent_failure_told_to_the_room() {
     );
     h.assert_no_rejected_calls();
 }
+
+#[tokio::test]
+async fn concurrent_posts_share_a_bucket_without_exceeding_it() {
+    let harness = Harness::start("", false).await;
+    // Two messages per channel per 400 ms (the fake halves the limit for message creation).
+    harness
+        .fake
+        .enforce_rate_limits(4, Duration::from_millis(400));
+    let config = harness.app.app.engine.config().discord.clone().unwrap();
+    let rest = std::sync::Arc::new(commandpost::chat::discord::DiscordRest::new(&config).unwrap());
+    let channel: u64 = ACME_STATUS.parse().unwrap();
+    let posts = (0..7).map(|n| {
+        let rest = rest.clone();
+        tokio::spawn(async move {
+            let body = json!({ "content": format!("post {n}") });
+            rest.call(
+                "post a message",
+                serenity::http::Route::ChannelMessages {
+                    channel_id: channel.into(),
+                },
+                serenity::http::LightMethod::Post,
+                Some(&body),
+            )
+            .await
+        })
+    });
+    let mut failures = Vec::new();
+    for post in posts.collect::<Vec<_>>() {
+        if let Err(error) = post.await.unwrap() {
+            failures.push(error.to_string());
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        harness.fake.rate_limited(),
+        0,
+        "no request went beyond what the bucket held"
+    );
+    assert_eq!(
+        harness.fake.lowest_remaining(),
+        Some(0),
+        "the bucket was driven to zero"
+    );
+    assert_eq!(harness.texts_in(ACME_STATUS).len(), 7);
+}

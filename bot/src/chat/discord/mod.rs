@@ -1,6 +1,7 @@
 //! The Discord adapter: interactions (HTTP endpoint or gateway) in, channels, pinned embeds and
 //! messages out through serenity's HTTP client. Only translation lives here; the engine decides.
 
+mod buckets;
 mod commands_json;
 mod components;
 mod format;

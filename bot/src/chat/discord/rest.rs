@@ -3,17 +3,15 @@
 //! asks (hiding it from the outbox, which must record and schedule the retry) and ignores the
 //! `proxy` that points tests at a fake, so it is turned off and buckets are kept here instead.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 use serenity::http::{HttpBuilder, LightMethod, Request, Route};
 use serenity::model::id::ApplicationId;
 use thiserror::Error;
 use tracing::{debug, instrument, warn};
 
+use super::buckets::{Buckets, PROBE_POLL};
 use super::{snowflake, DEFAULT_API_URL};
 use crate::chat::DeliveryError;
 use crate::config::DiscordConfig;
@@ -24,7 +22,7 @@ use crate::config::DiscordConfig;
 const MAX_HEADER_WAIT: Duration = Duration::from_secs(3600);
 
 /// Seconds from a header or body as a wait, never negative, NaN or large enough to overflow.
-fn bounded_wait(seconds: f64) -> Duration {
+pub(super) fn bounded_wait(seconds: f64) -> Duration {
     if seconds.is_nan() || seconds <= 0.0 {
         return Duration::ZERO;
     }
@@ -81,19 +79,12 @@ impl RestError {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    remaining: i64,
-    reset_at: Option<Instant>,
-}
-
 /// The bot's REST client.
 pub struct DiscordRest {
     http: serenity::http::Http,
     client: reqwest::Client,
     application_id: ApplicationId,
-    buckets: Mutex<HashMap<serenity::http::RatelimitingBucket, Bucket>>,
-    global_until: Mutex<Option<Instant>>,
+    buckets: Buckets,
 }
 
 /// `https://discord.com/api/v10` → none (talk to Discord); `http://127.0.0.1:9/api/v10` → the
@@ -151,54 +142,12 @@ impl DiscordRest {
             http,
             client,
             application_id,
-            buckets: Mutex::new(HashMap::new()),
-            global_until: Mutex::new(None),
+            buckets: Buckets::default(),
         })
     }
 
     pub fn application_id(&self) -> ApplicationId {
         self.application_id
-    }
-
-    /// How long to wait before a call on `bucket` may go out.
-    fn wait_for(&self, bucket: serenity::http::RatelimitingBucket) -> Duration {
-        let now = Instant::now();
-        let global = self
-            .global_until
-            .lock()
-            .ok()
-            .and_then(|until| *until)
-            .map(|until| until.saturating_duration_since(now))
-            .unwrap_or_default();
-        let route = self
-            .buckets
-            .lock()
-            .ok()
-            .and_then(|buckets| buckets.get(&bucket).copied())
-            .filter(|b| b.remaining <= 0)
-            .and_then(|b| b.reset_at)
-            .map(|reset| reset.saturating_duration_since(now))
-            .unwrap_or_default();
-        global.max(route)
-    }
-
-    fn remember(&self, bucket: serenity::http::RatelimitingBucket, headers: &HeaderMap) {
-        let number = |name: &str| -> Option<f64> { headers.get(name)?.to_str().ok()?.parse().ok() };
-        let (Some(remaining), Some(reset_after)) = (
-            number("x-ratelimit-remaining"),
-            number("x-ratelimit-reset-after"),
-        ) else {
-            return;
-        };
-        if let Ok(mut buckets) = self.buckets.lock() {
-            buckets.insert(
-                bucket,
-                Bucket {
-                    remaining: remaining as i64,
-                    reset_at: Some(Instant::now() + bounded_wait(reset_after)),
-                },
-            );
-        }
     }
 
     /// One call; answers the JSON Discord sent (`Null` for 204).
@@ -211,17 +160,6 @@ impl DiscordRest {
         body: Option<&Value>,
     ) -> Result<Value, RestError> {
         let bucket = route.ratelimiting_bucket();
-        let wait = self.wait_for(bucket);
-        if wait > MAX_INLINE_WAIT {
-            return Err(RestError::RateLimited(wait));
-        }
-        if !wait.is_zero() {
-            debug!(
-                wait_ms = wait.as_millis() as u64,
-                "waiting for the rate-limit bucket"
-            );
-            tokio::time::sleep(wait).await;
-        }
         let bytes = body
             .map(serde_json::to_vec)
             .transpose()
@@ -232,14 +170,36 @@ impl DiscordRest {
             .map_err(|e| RestError::Invalid(format!("cannot build the request: {e}")))?
             .build()
             .map_err(|e| RestError::Invalid(format!("cannot build the request: {e}")))?;
+        let mut polled = Duration::ZERO;
+        let wait = loop {
+            match self.buckets.reserve(bucket) {
+                Some(wait) => break wait + polled,
+                None if polled < MAX_INLINE_WAIT => {
+                    tokio::time::sleep(PROBE_POLL).await;
+                    polled += PROBE_POLL;
+                }
+                None => return Err(RestError::RateLimited(PROBE_POLL)),
+            }
+        };
+        let wait = wait.saturating_sub(polled);
+        if wait + polled > MAX_INLINE_WAIT {
+            self.buckets.release(bucket);
+            return Err(RestError::RateLimited(wait));
+        }
+        if !wait.is_zero() {
+            debug!(
+                wait_ms = wait.as_millis() as u64,
+                "waiting for the rate-limit bucket"
+            );
+            tokio::time::sleep(wait).await;
+        }
         // The URL is not logged: interaction webhooks carry their token in the path.
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|e| RestError::Transport(transport_reason(e)))?;
+        let response = self.client.execute(request).await.map_err(|e| {
+            self.buckets.unanswered(bucket);
+            RestError::Transport(transport_reason(e))
+        })?;
         let status = response.status().as_u16();
-        self.remember(bucket, response.headers());
+        self.buckets.remember(bucket, response.headers());
         let headers = response.headers().clone();
         let text = response
             .text()
@@ -261,20 +221,7 @@ impl DiscordRest {
                 let wait = bounded_wait(retry_after);
                 let global = json.get("global").and_then(Value::as_bool) == Some(true)
                     || headers.contains_key("x-ratelimit-global");
-                let until = Instant::now() + wait;
-                if global {
-                    if let Ok(mut slot) = self.global_until.lock() {
-                        *slot = Some(until);
-                    }
-                } else if let Ok(mut buckets) = self.buckets.lock() {
-                    buckets.insert(
-                        bucket,
-                        Bucket {
-                            remaining: 0,
-                            reset_at: Some(until),
-                        },
-                    );
-                }
+                self.buckets.limited(bucket, global, Instant::now() + wait);
                 warn!(retry_after, global, "Discord rate limit hit");
                 Err(RestError::RateLimited(wait))
             }

@@ -80,6 +80,8 @@ struct Inner {
     rejected: Mutex<Vec<DiscordCall>>,
     faults: Mutex<HashMap<(String, String), VecDeque<Fault>>>,
     gateway: Arc<GatewayHub>,
+    /// When set, per-route buckets are counted for real (see [`FakeDiscord::enforce_rate_limits`]).
+    limits: Mutex<Option<rest::Limits>>,
 }
 
 /// The fake Discord server. It stops when dropped.
@@ -115,6 +117,7 @@ impl FakeDiscord {
             rejected: Mutex::default(),
             faults: Mutex::default(),
             gateway: Arc::new(gateway),
+            limits: Mutex::default(),
         });
         let router = Router::new()
             .route("/api/v10/{*path}", any(rest::rest))
@@ -256,6 +259,28 @@ impl FakeDiscord {
     }
 
     /// Queues a fault for the next valid call of a route; several apply in order.
+    /// Counts every bucket for real, as Discord does: a route and its major parameter (channel,
+    /// guild, webhook) share `limit` requests per `window` (message creation gets half of it,
+    /// so limits differ between routes); the headers count down, and a request beyond the
+    /// bucket is answered 429 and recorded in [`Self::rate_limited`].
+    pub fn enforce_rate_limits(&self, limit: u32, window: Duration) {
+        *lock(&self.inner.limits) = Some(rest::Limits::new(limit, window));
+    }
+
+    /// Requests answered 429 because they exceeded an enforced bucket (injected faults excluded).
+    pub fn rate_limited(&self) -> usize {
+        lock(&self.inner.limits)
+            .as_ref()
+            .map_or(0, |limits| limits.exceeded)
+    }
+
+    /// The lowest `X-RateLimit-Remaining` any enforced bucket answered.
+    pub fn lowest_remaining(&self) -> Option<u32> {
+        lock(&self.inner.limits)
+            .as_ref()
+            .and_then(|limits| limits.lowest_remaining)
+    }
+
     pub fn fail_next(&self, method: &str, path_template: &str, fault: Fault) {
         lock(&self.inner.faults)
             .entry((method.to_string(), path_template.to_string()))

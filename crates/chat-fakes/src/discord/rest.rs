@@ -2,6 +2,7 @@
 //! headers, and the gateway upgrade.
 
 use super::*;
+use std::time::Instant;
 
 pub(super) async fn gateway_ws(
     State(inner): State<Arc<Inner>>,
@@ -27,8 +28,80 @@ fn set_header(r: &mut Response, name: &'static str, value: String) {
     }
 }
 
+/// Real bucket counting, on when a test asks for it.
+pub(super) struct Limits {
+    limit: u32,
+    window: Duration,
+    buckets: HashMap<String, (u32, Instant)>,
+    pub(super) exceeded: usize,
+    pub(super) lowest_remaining: Option<u32>,
+}
+
+impl Limits {
+    pub(super) fn new(limit: u32, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            buckets: HashMap::new(),
+            exceeded: 0,
+            lowest_remaining: None,
+        }
+    }
+
+    /// Takes one request from the bucket of `method template` with its major parameter: the
+    /// bucket's limit, what is left and when it resets, or `None` when it is empty.
+    fn take(&mut self, key: String, message_route: bool) -> (u32, Option<u32>, f64) {
+        let limit = if message_route {
+            self.limit.div_ceil(2).max(1)
+        } else {
+            self.limit
+        };
+        let now = Instant::now();
+        let (used, reset_at) = self
+            .buckets
+            .entry(key)
+            .and_modify(|(used, reset_at)| {
+                if *reset_at <= now {
+                    *used = 0;
+                    *reset_at = now + self.window;
+                }
+            })
+            .or_insert((0, now + self.window));
+        let reset_after = reset_at.saturating_duration_since(now).as_secs_f64();
+        if *used >= limit {
+            self.exceeded += 1;
+            return (limit, None, reset_after);
+        }
+        *used += 1;
+        let remaining = limit - *used;
+        self.lowest_remaining = Some(
+            self.lowest_remaining
+                .map_or(remaining, |l| l.min(remaining)),
+        );
+        (limit, Some(remaining), reset_after)
+    }
+}
+
+/// The major parameter that splits a route's bucket (Discord: channel, guild or webhook id).
+fn major_parameter(params: &BTreeMap<String, String>) -> String {
+    ["channel_id", "guild_id", "webhook_id"]
+        .iter()
+        .find_map(|name| params.get(*name).cloned())
+        .unwrap_or_default()
+}
+
 fn rate_headers(r: &mut Response, template: &str, remaining: u32, reset_after: f64) {
-    set_header(r, "x-ratelimit-limit", "5".into());
+    rate_headers_with_limit(r, template, 5, remaining, reset_after);
+}
+
+fn rate_headers_with_limit(
+    r: &mut Response,
+    template: &str,
+    limit: u32,
+    remaining: u32,
+    reset_after: f64,
+) {
+    set_header(r, "x-ratelimit-limit", limit.to_string());
     set_header(r, "x-ratelimit-remaining", remaining.to_string());
     set_header(
         r,
@@ -129,7 +202,42 @@ pub(super) async fn rest(
             tokio::time::sleep(delay).await;
             run_route(&inner, &mut call, parsed.as_ref())
         }
-        None => run_route(&inner, &mut call, parsed.as_ref()),
+        None => {
+            let key = format!(
+                "{} {} {}",
+                call.method,
+                call.template,
+                major_parameter(&call.path_params)
+            );
+            let message_route = call.method == "POST" && call.template.ends_with("/messages");
+            let counted = lock(&inner.limits)
+                .as_mut()
+                .map(|limits| limits.take(key, message_route));
+            match counted {
+                Some((limit, None, reset_after)) => {
+                    let body = json!({"message": "You are being rate limited.", "retry_after": reset_after, "global": false});
+                    call.status = 429;
+                    call.response = Some(body.clone());
+                    let mut r = answer(429, Some(&body));
+                    rate_headers_with_limit(&mut r, &call.template, limit, 0, reset_after);
+                    set_header(
+                        &mut r,
+                        "retry-after",
+                        format!("{}", reset_after.ceil() as u64),
+                    );
+                    set_header(&mut r, "x-ratelimit-scope", "user".into());
+                    lock(&inner.calls).push(call);
+                    return r;
+                }
+                Some((limit, Some(remaining), reset_after)) => {
+                    let mut r = run_route(&inner, &mut call, parsed.as_ref());
+                    rate_headers_with_limit(&mut r, &call.template, limit, remaining, reset_after);
+                    lock(&inner.calls).push(call);
+                    return r;
+                }
+                None => run_route(&inner, &mut call, parsed.as_ref()),
+            }
+        }
     };
     rate_headers(&mut response, &call.template, 4, 1.0);
     lock(&inner.calls).push(call);

@@ -220,6 +220,10 @@ pub struct OutgoingMessage {
     /// For email: the HTML part (the text above is the plain part).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// For a sign-in link: the review page it opens. The link itself is minted when the
+    /// message is sent, so no usable token ever sits in the outbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<String>,
 }
 
 impl OutgoingMessage {
@@ -238,6 +242,7 @@ impl OutgoingMessage {
             update: None,
             room_name: None,
             html: None,
+            sign_in: None,
         }
     }
 }
@@ -254,7 +259,8 @@ pub struct OutboxItem {
     pub id: i64,
     /// `None` for messages about no incident (level-1 triage).
     pub incident_id: Option<IncidentId>,
-    pub client: ClientId,
+    /// `None` for messages about no client (a sign-in link).
+    pub client: Option<ClientId>,
     pub update_sequence: Option<u32>,
     pub delivery: Delivery,
     pub attempts: u32,

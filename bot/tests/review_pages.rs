@@ -337,3 +337,21 @@ async fn the_session_cookie_is_secure_behind_a_tls_proxy() {
     let line = set_cookie_line(&response, "cp_session").unwrap();
     assert!(line.contains("; Secure"), "{line}");
 }
+
+#[tokio::test]
+async fn a_sign_in_link_that_failed_to_send_is_retried_with_a_fresh_link_that_works() {
+    let world = World::new().await;
+    world
+        .chat
+        .fail_next(commandpost::chat::DeliveryError::transient("the chat service is down"));
+    let answer = world.run("maria", None, "/incident review").await.unwrap();
+    assert!(answer.text.contains("on its way"), "{}", answer.text);
+    world.app.settle().await;
+    assert!(world.last_dm("maria").is_none(), "the first attempt failed");
+    world.minutes(1);
+    world.app.settle().await;
+    let dm = world.last_dm("maria").expect("the retry delivered a link");
+    let start = dm.find("/signin/").expect("a sign-in link");
+    let path = dm[start..].split_whitespace().next().unwrap().to_owned();
+    assert_eq!(world.use_link(&path).await.status(), 303, "the link works");
+}

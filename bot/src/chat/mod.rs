@@ -87,8 +87,9 @@ pub trait ChatPlatform: Send + Sync + 'static {
         self.deliver(item, incident).await
     }
 
-    /// Sends one person a private message at once (a sign-in link): never queued in the outbox,
-    /// so the link is stored nowhere. Platforms without direct messages refuse it.
+    /// Sends one person a private message (a sign-in link). The outbox queues only the request
+    /// for a link; the worker mints the link and calls this, so no usable link is ever stored.
+    /// Platforms without direct messages refuse it.
     async fn direct_message(
         &self,
         user: &crate::domain::UserId,

@@ -137,12 +137,17 @@ impl Engine {
     async fn deliver_unbound(&self, item: OutboxItem) -> Result<(), EngineError> {
         let destination = &item.delivery.destination;
         let platform = destination.platform().unwrap_or_default();
-        let result = match self.platforms.get(platform) {
-            Some(adapter) => {
+        let result = match (self.platforms.get(platform), destination) {
+            (Some(adapter), Destination::DirectMessage { user, .. }) => {
+                let next_path = item.delivery.message.sign_in.as_deref().unwrap_or("/incidents");
+                self.keeping_claim(&item, self.send_sign_in(adapter.as_ref(), user, next_path))
+                    .await
+            }
+            (Some(adapter), _) => {
                 self.keeping_claim(&item, adapter.deliver_unbound(&item))
                     .await
             }
-            None => Err(DeliveryError::permanent(format!(
+            (None, _) => Err(DeliveryError::permanent(format!(
                 "the {platform} adapter is not enabled"
             ))),
         };

@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
 use super::{Engine, EngineError, Request, Response};
+use crate::chat::{ChatPlatform, DeliveryError};
 use crate::domain::review::Postmortem;
+use crate::effects::{Delivery, Destination, MessageKind, OutgoingMessage, Receipt};
 use crate::domain::{EventKind, IncidentId, Policy, TimelineEvent, UserId};
 use crate::postmortem::{ClientPostmortemView, Sources};
 use crate::store::{Change, SignInLink, StoreError};
@@ -45,9 +47,12 @@ impl Engine {
                 request.user.mention()
             )));
         }
-        let adapter = self.platforms.get(request.platform).ok_or_else(|| {
-            EngineError::Refused(format!("the {} adapter is not enabled", request.platform))
-        })?;
+        if !self.platforms.contains_key(request.platform) {
+            return Err(EngineError::Refused(format!(
+                "the {} adapter is not enabled",
+                request.platform
+            )));
+        }
         let next_path = match &request.room {
             Some(room) => match self.store.incident_by_room(request.platform, room).await? {
                 Some(found) => format!("/incidents/{}", found.incident.id),
@@ -55,18 +60,51 @@ impl Engine {
             },
             None => "/incidents".to_owned(),
         };
+        // Queued like any message (retried, counted); the link is minted only when it is sent.
+        let mut message = OutgoingMessage::new(
+            MessageKind::Notice,
+            None,
+            "A sign-in link to the review pages",
+        );
+        message.sign_in = Some(next_path);
+        let delivery = Delivery {
+            destination: Destination::DirectMessage {
+                platform: request.platform.to_owned(),
+                user: request.user.clone(),
+            },
+            message,
+        };
+        self.store
+            .enqueue_private(&delivery, self.clock.now())
+            .await?;
+        self.outbox_ready.notify_one();
+        info!(user = %request.user, "sign-in link queued");
+        Ok(Response::private(format!(
+            "A sign-in link to the review pages is on its way to you by direct message. It works once, within {SIGN_IN_VALID_MINUTES} minutes of arriving."
+        )))
+    }
+
+    /// Mints a single-use sign-in link for `user` and sends it to them: called by the outbox
+    /// worker, once per attempt (an attempt that failed leaves only an unused link to expire).
+    pub(super) async fn send_sign_in(
+        &self,
+        adapter: &dyn ChatPlatform,
+        user: &UserId,
+        next_path: &str,
+    ) -> Result<Receipt, DeliveryError> {
         let now = self.clock.now();
         let token = new_token();
         self.store
             .create_sign_in(&SignInLink {
                 token_hash: hash_token(&token),
-                user: request.user.clone(),
-                next_path,
+                user: user.clone(),
+                next_path: next_path.to_owned(),
                 created_at: now,
                 expires_at: now + Duration::minutes(SIGN_IN_VALID_MINUTES),
                 used_at: None,
             })
-            .await?;
+            .await
+            .map_err(|e| DeliveryError::transient(format!("the sign-in link was not stored: {e}")))?;
         let url = format!(
             "{}/signin/{token}",
             self.config.http.public_url.trim_end_matches('/')
@@ -74,17 +112,11 @@ impl Engine {
         let text = format!(
             "Your sign-in link to the Command Post review pages (it works once, for {SIGN_IN_VALID_MINUTES} minutes; do not share it):\n{url}"
         );
-        if let Err(error) = adapter.direct_message(&request.user, &text).await {
+        let receipt = adapter.direct_message(user, &text).await;
+        if let Err(error) = &receipt {
             warn!(reason = %error.reason, "could not send the sign-in link");
-            return Err(EngineError::Refused(format!(
-                "I could not send you a direct message ({}); no link was sent. Try again in a moment.",
-                error.reason
-            )));
         }
-        info!(user = %request.user, "sign-in link sent");
-        Ok(Response::private(format!(
-            "I sent you a sign-in link to the review pages by direct message. It works once, within {SIGN_IN_VALID_MINUTES} minutes."
-        )))
+        receipt
     }
 
     /// Commits a room command's change; a resolution writes the postmortem draft with it.

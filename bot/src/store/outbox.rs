@@ -16,7 +16,7 @@ use crate::effects::{Delivery, OutboxItem, Receipt};
 pub async fn enqueue(
     conn: &mut AnyConnection,
     incident: Option<&IncidentId>,
-    client: &ClientId,
+    client: Option<&ClientId>,
     update_sequence: Option<u32>,
     delivery: &Delivery,
     now: DateTime<Utc>,
@@ -30,7 +30,8 @@ pub async fn enqueue(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind(incident.map(|id| id.as_str().to_owned()))
-    .bind(client.as_str())
+    // A message about no client (a sign-in link) is filed under the empty id.
+    .bind(client.map_or("", ClientId::as_str))
     .bind(update_sequence.map(i64::from))
     .bind(destination)
     .bind(delivery.destination.lane())
@@ -51,8 +52,10 @@ fn decode(row: &AnyRow) -> Result<OutboxItem, StoreError> {
             .try_get::<Option<String>, _>("incident_id")?
             .map(|id| IncidentId::parse(&id).map_err(|e| corrupt("incident", e.to_string())))
             .transpose()?,
-        client: ClientId::parse(&row.try_get::<String, _>("client")?)
-            .map_err(|e| corrupt("client", e.to_string()))?,
+        client: match row.try_get::<String, _>("client")?.as_str() {
+            "" => None,
+            id => Some(ClientId::parse(id).map_err(|e| corrupt("client", e.to_string()))?),
+        },
         update_sequence: row
             .try_get::<Option<i64>, _>("update_sequence")?
             .map(|s| u32::try_from(s).map_err(|e| corrupt("sequence", e.to_string())))

@@ -85,7 +85,7 @@ pub(super) async fn write_change(
         outbox::enqueue(
             conn,
             Some(&incident.id),
-            &incident.client,
+            Some(&incident.client),
             *sequence,
             delivery,
             now,
@@ -267,7 +267,7 @@ impl Store for SqlStore {
         events::record_current(&mut tx, new.at).await?;
         let request = support::insert(&mut tx, &new).await?;
         for delivery in messages(&request) {
-            outbox::enqueue(&mut tx, None, &request.client, None, &delivery, new.at).await?;
+            outbox::enqueue(&mut tx, None, Some(&request.client), None, &delivery, new.at).await?;
         }
         tx.commit().await?;
         Ok(request)
@@ -299,7 +299,7 @@ impl Store for SqlStore {
             return Ok(false);
         }
         for delivery in &deliveries {
-            outbox::enqueue(&mut tx, None, &request.client, None, delivery, now).await?;
+            outbox::enqueue(&mut tx, None, Some(&request.client), None, delivery, now).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -315,10 +315,15 @@ impl Store for SqlStore {
         let mut tx = self.pool.begin().await?;
         support::mark_alerted(&mut tx, ids).await?;
         for delivery in &deliveries {
-            outbox::enqueue(&mut tx, None, client, None, delivery, now).await?;
+            outbox::enqueue(&mut tx, None, Some(client), None, delivery, now).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn enqueue_private(&self, delivery: &Delivery, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        outbox::enqueue(&mut conn, None, None, None, delivery, now).await
     }
 
     async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError> {

@@ -154,6 +154,8 @@ impl World {
     /// `/incident review` as maria; the path of the link she gets by direct message.
     pub async fn sign_in_link(&self, room: Option<&str>) -> String {
         self.run("maria", room, "/incident review").await.unwrap();
+        // The link goes through the outbox like every message.
+        self.app.settle().await;
         let dm = self
             .last_dm("maria")
             .expect("a direct message with the link");

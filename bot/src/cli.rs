@@ -145,6 +145,20 @@ pub enum BenchCommand {
         #[arg(long, default_value = "90s", value_parser = humantime::parse_duration)]
         window: std::time::Duration,
     },
+    /// Client updates across many clients, some of whose webhooks never answer: publish to
+    /// confirmed delivery for the healthy ones, with the real worker and outbox.
+    Delivery {
+        #[arg(long, default_value_t = 500)]
+        clients: usize,
+        #[arg(long, default_value_t = 1_000)]
+        updates: usize,
+        /// Share of clients whose webhook accepts the connection and never answers.
+        #[arg(long, default_value_t = 0.05)]
+        black_holed: f64,
+        /// `sqlite` (a temporary file) or `postgres` (a throwaway local cluster).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+    },
     /// A year of incidents in the store: how fast `/incidents` and a monthly report render.
     Pages {
         #[arg(long, default_value_t = 100_000)]

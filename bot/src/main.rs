@@ -136,6 +136,17 @@ async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 .await?
                 .to_string()
         }
+        BenchCommand::Delivery {
+            clients,
+            updates,
+            black_holed,
+            backend,
+        } => {
+            let url = url(&backend).await?;
+            commandpost::bench::delivery::run(&url, clients, updates, black_holed)
+                .await?
+                .to_string()
+        }
         BenchCommand::Pages {
             incidents,
             backend,

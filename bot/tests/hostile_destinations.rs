@@ -9,6 +9,7 @@ use commandpost::commands::{self, UserRef};
 use commandpost::domain::UserId;
 use commandpost::effects::Destination;
 use commandpost::engine::Request;
+use commandpost::store::Store;
 use commandpost::testing::app::{spawn_app, TestApp};
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost::testing::webhook::FakeWebhook;
@@ -223,4 +224,53 @@ async fn a_hanging_webhook_delays_only_itself() {
     let delivered =
         r#"commandpost_outbox_deliveries_total{destination="webhook",outcome="delivered"}"#;
     assert!(metrics.contains(delivered), "{metrics}");
+}
+
+#[tokio::test]
+async fn more_hanging_webhooks_than_delivery_slots_still_delay_nobody_else() {
+    let acme_hook = FakeWebhook::start().await;
+    let globex_hook = FakeWebhook::start().await;
+    let hanging = commandpost::engine::IN_FLIGHT + 4;
+    for _ in 0..hanging {
+        acme_hook.hang_next(Duration::from_secs(30));
+    }
+    let (app, _chat, acme_room, globex_room) = two_incidents(&acme_hook, &globex_hook).await;
+    let mut rooms = vec![acme_room];
+    for n in 1..hanging {
+        rooms.push(run(&app, None, &format!("/incident declare P2 acme Outage {n}")).await);
+    }
+    for room in &rooms {
+        run(&app, Some(room), "/incident update Investigating.").await;
+    }
+    eventually("every acme webhook call is hanging", || {
+        acme_hook.calls().len() == hanging
+    })
+    .await;
+    run(
+        &app,
+        Some(&globex_room),
+        "/incident update Investigating the VPN.",
+    )
+    .await;
+    eventually("globex heard", || globex_hook.received().len() == 1).await;
+    // Globex heard while every acme call was still in flight: none had timed out and been
+    // recorded as failed, so globex did not wait for acme's slots to be given back.
+    for room in &rooms {
+        let incident = app
+            .app
+            .store
+            .incident_by_room("console", room)
+            .await
+            .unwrap()
+            .unwrap()
+            .incident;
+        let timeline = app.app.store.timeline(&incident.id).await.unwrap();
+        assert!(
+            !timeline.iter().any(|e| matches!(
+                e.kind,
+                commandpost::domain::EventKind::DeliveryFailed { .. }
+            )),
+            "an acme call had already failed when globex heard"
+        );
+    }
 }

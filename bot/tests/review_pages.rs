@@ -343,7 +343,9 @@ async fn a_sign_in_link_that_failed_to_send_is_retried_with_a_fresh_link_that_wo
     let world = World::new().await;
     world
         .chat
-        .fail_next(commandpost::chat::DeliveryError::transient("the chat service is down"));
+        .fail_next(commandpost::chat::DeliveryError::transient(
+            "the chat service is down",
+        ));
     let answer = world.run("maria", None, "/incident review").await.unwrap();
     assert!(answer.text.contains("on its way"), "{}", answer.text);
     world.app.settle().await;

@@ -19,7 +19,7 @@ use crate::startup::App;
 use crate::store::{Change, IncidentFilter, Store};
 
 /// A platform that accepts everything at once, so the benchmark measures the bot.
-struct NullPlatform;
+pub(super) struct NullPlatform;
 
 #[async_trait]
 impl ChatPlatform for NullPlatform {

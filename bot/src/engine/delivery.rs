@@ -139,7 +139,12 @@ impl Engine {
         let platform = destination.platform().unwrap_or_default();
         let result = match (self.platforms.get(platform), destination) {
             (Some(adapter), Destination::DirectMessage { user, .. }) => {
-                let next_path = item.delivery.message.sign_in.as_deref().unwrap_or("/incidents");
+                let next_path = item
+                    .delivery
+                    .message
+                    .sign_in
+                    .as_deref()
+                    .unwrap_or("/incidents");
                 self.keeping_claim(&item, self.send_sign_in(adapter.as_ref(), user, next_path))
                     .await
             }

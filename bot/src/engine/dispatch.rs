@@ -20,8 +20,15 @@ const BATCH: i64 = 50;
 /// How long a claim keeps other workers away without being extended. A worker that died holds
 /// its items no longer than this; a live one extends it every `LEASE / 3` while a call runs.
 pub const LEASE: Duration = Duration::from_secs(15);
-/// Deliveries in flight at once per process.
+/// Deliveries in flight at once per process, not counting slow ones (below).
 pub const IN_FLIGHT: usize = 16;
+/// A delivery still running after this stops counting against [`IN_FLIGHT`]: a destination
+/// that hangs (a black-holed webhook waits out its whole timeout) must not take a slot from the
+/// healthy ones for long, however many of them hang at once.
+pub const SLOW_AFTER: Duration = Duration::from_secs(1);
+/// All deliveries in flight at once, slow ones included: bounds the tasks (and sockets) a
+/// process holds whatever its destinations do.
+pub const MAX_IN_FLIGHT: usize = 256;
 
 impl Engine {
     /// Delivers what is due in the outbox, up to [`IN_FLIGHT`] at a time, and waits for all of
@@ -49,7 +56,9 @@ impl Engine {
         self: &Arc<Self>,
         permits: &Arc<Semaphore>,
     ) -> Result<usize, EngineError> {
-        let free = permits.available_permits();
+        let free = permits
+            .available_permits()
+            .min(self.all_in_flight.available_permits());
         if free == 0 {
             return Ok(0);
         }
@@ -60,7 +69,10 @@ impl Engine {
             .await?;
         let count = items.len();
         for item in items {
-            let Ok(permit) = permits.clone().try_acquire_owned() else {
+            let (Ok(permit), Ok(held)) = (
+                permits.clone().try_acquire_owned(),
+                self.all_in_flight.clone().try_acquire_owned(),
+            ) else {
                 // Cannot happen (only this loop takes permits); the lease ends and it is retried.
                 break;
             };
@@ -78,13 +90,29 @@ impl Engine {
             // Supervised like the worker's pass: a panicking adapter is logged and counted,
             // its item's lease ends and it is retried, and the permit is given back.
             tokio::spawn(async move {
-                if let Err(error) = delivery.await {
+                let mut delivery = delivery;
+                let mut permit = Some(permit);
+                let finished = tokio::select! {
+                    finished = &mut delivery => Some(finished),
+                    () = tokio::time::sleep(SLOW_AFTER) => None,
+                };
+                let finished = match finished {
+                    Some(finished) => finished,
+                    None => {
+                        // Slow: its active slot goes to the next item now.
+                        drop(permit.take());
+                        engine.outbox_ready.notify_one();
+                        delivery.await
+                    }
+                };
+                if let Err(error) = finished {
                     if error.is_panic() {
                         metrics::counter!("commandpost_worker_panics_total").increment(1);
                         tracing::error!(%error, "a delivery panicked; it is retried when its lease ends");
                     }
                 }
                 drop(permit);
+                drop(held);
                 // The next item of the same destination may be due now.
                 engine.outbox_ready.notify_one();
             });

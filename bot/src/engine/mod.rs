@@ -33,7 +33,7 @@ use crate::templates::Templates;
 use crate::views::ViewContext;
 use crate::webhook::WebhookSender;
 
-pub use dispatch::{IN_FLIGHT, LEASE};
+pub use dispatch::{IN_FLIGHT, LEASE, MAX_IN_FLIGHT, SLOW_AFTER};
 pub use error::EngineError;
 pub use links::{LinkHealth, LINK_DOWN_AFTER};
 pub use review::{hash_token, new_token, SIGN_IN_VALID_MINUTES};
@@ -118,6 +118,8 @@ pub struct Engine {
     heartbeat: Heartbeat,
     /// Long-lived platform links and since when they are down, for `/healthz`.
     links: LinkHealth,
+    /// Every delivery in flight, slow ones included (see [`dispatch::MAX_IN_FLIGHT`]).
+    all_in_flight: Arc<tokio::sync::Semaphore>,
     /// This process's name on outbox claims: `<pid>-<random>`, unique across replicas.
     worker_id: String,
 }
@@ -145,6 +147,7 @@ impl Engine {
             outbox_ready: Arc::new(Notify::new()),
             heartbeat: Heartbeat::default(),
             links: LinkHealth::default(),
+            all_in_flight: Arc::new(tokio::sync::Semaphore::new(dispatch::MAX_IN_FLIGHT)),
             worker_id: worker_id(),
         }
     }

@@ -9,8 +9,8 @@ use tracing::{info, warn};
 use super::{Engine, EngineError, Request, Response};
 use crate::chat::{ChatPlatform, DeliveryError};
 use crate::domain::review::Postmortem;
-use crate::effects::{Delivery, Destination, MessageKind, OutgoingMessage, Receipt};
 use crate::domain::{EventKind, IncidentId, Policy, TimelineEvent, UserId};
+use crate::effects::{Delivery, Destination, MessageKind, OutgoingMessage, Receipt};
 use crate::postmortem::{ClientPostmortemView, Sources};
 use crate::store::{Change, SignInLink, StoreError};
 use crate::templates::Templates;
@@ -104,7 +104,9 @@ impl Engine {
                 used_at: None,
             })
             .await
-            .map_err(|e| DeliveryError::transient(format!("the sign-in link was not stored: {e}")))?;
+            .map_err(|e| {
+                DeliveryError::transient(format!("the sign-in link was not stored: {e}"))
+            })?;
         let url = format!(
             "{}/signin/{token}",
             self.config.http.public_url.trim_end_matches('/')

@@ -200,7 +200,11 @@ pub trait Store: ReviewStore + Send + Sync + 'static {
     /// transaction: each request is linked only while it is unlinked, so of two simultaneous
     /// Declare P1 clicks one wins and the other gets [`StoreError::AlreadyLinked`], writing nothing.
     /// Queues a message to one person about no client (a sign-in link to the review pages).
-    async fn enqueue_private(&self, delivery: &Delivery, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn enqueue_private(
+        &self,
+        delivery: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError>;
 

@@ -267,7 +267,15 @@ impl Store for SqlStore {
         events::record_current(&mut tx, new.at).await?;
         let request = support::insert(&mut tx, &new).await?;
         for delivery in messages(&request) {
-            outbox::enqueue(&mut tx, None, Some(&request.client), None, &delivery, new.at).await?;
+            outbox::enqueue(
+                &mut tx,
+                None,
+                Some(&request.client),
+                None,
+                &delivery,
+                new.at,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(request)
@@ -321,7 +329,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn enqueue_private(&self, delivery: &Delivery, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn enqueue_private(
+        &self,
+        delivery: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         outbox::enqueue(&mut conn, None, None, None, delivery, now).await
     }

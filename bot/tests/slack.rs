@@ -275,3 +275,53 @@ async fn a_manager_gets_the_review_sign_in_link_by_direct_message() {
     );
     harness.assert_nothing_rejected();
 }
+
+#[tokio::test]
+async fn a_slash_command_delivered_twice_is_carried_out_once() {
+    let harness = Harness::start().await;
+    let trigger = next_trigger();
+    let first = harness
+        .slash_with_trigger(
+            "/incident",
+            ALICE,
+            ONCALL,
+            "declare P1 acme Email is down",
+            &trigger,
+        )
+        .await;
+    assert!(
+        first["text"].as_str().unwrap().contains("Declared"),
+        "{first}"
+    );
+    // The same request again, as a proxy replays it on another replica when the first died
+    // before answering: answered, and nothing declared a second time.
+    let again = harness
+        .slash_with_trigger(
+            "/incident",
+            ALICE,
+            ONCALL,
+            "declare P1 acme Email is down",
+            &trigger,
+        )
+        .await;
+    assert_eq!(again["response_type"], "ephemeral", "{again}");
+    assert!(
+        again["text"]
+            .as_str()
+            .unwrap()
+            .contains("already carried out"),
+        "{again}"
+    );
+    harness.app.settle().await;
+    assert_eq!(harness.rooms().len(), 1);
+    let room = harness.rooms().pop().unwrap();
+    // A command that writes in its room still works, under its own trigger.
+    let update = harness
+        .incident(ALICE, &room.id, "update We are investigating.")
+        .await;
+    assert!(
+        !update["text"].as_str().unwrap().contains("already"),
+        "{update}"
+    );
+    harness.assert_nothing_rejected();
+}

@@ -40,6 +40,9 @@ impl EngineError {
             EngineError::Store(StoreError::Conflict(id)) => {
                 format!("{id} changed while your command ran; nothing was saved, please try again")
             }
+            EngineError::Store(StoreError::AlreadyHandled(_)) => {
+                "That command was already carried out (the same request arrived twice); nothing was done again.".to_owned()
+            }
             EngineError::Store(_) => "Command Post could not save that (database problem); nothing was changed. Please try again, and tell your administrator if it persists.".to_owned(),
             EngineError::Template(error) => format!("a message template is broken, so nothing was changed: {error}"),
             other => other.to_string(),

@@ -5,7 +5,10 @@
 //! request) also inserts the event's id, or fails with [`StoreError::AlreadyHandled`] when a
 //! concurrent retry got there first. A crash before the commit leaves the event unrecorded, so
 //! the platform's retry is handled; a retry after it is recognised. A task-local carries the id
-//! so that the engine in between need not know about platform event ids.
+//! so that the engine in between need not know about platform event ids. One handling may write
+//! more than once (a command that commits twice): after its first commit the id is its own.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
@@ -15,8 +18,15 @@ use super::{sql::millis, StoreError};
 /// How long an event id is remembered; platforms retry for minutes, not days.
 const KEEP_DAYS: i64 = 7;
 
+struct Handling {
+    platform: String,
+    event_id: String,
+    /// A write of this handling has committed the id: later writes need not (and must not) insert it.
+    committed: AtomicBool,
+}
+
 tokio::task_local! {
-    static HANDLING: (String, String);
+    static HANDLING: Handling;
 }
 
 /// Runs `work` (the handling of one inbound event) so its writes record the event as handled.
@@ -25,9 +35,12 @@ pub async fn handling_event<F: std::future::Future>(
     event_id: &str,
     work: F,
 ) -> F::Output {
-    HANDLING
-        .scope((platform.to_owned(), event_id.to_owned()), work)
-        .await
+    let handling = Handling {
+        platform: platform.to_owned(),
+        event_id: event_id.to_owned(),
+        committed: AtomicBool::new(false),
+    };
+    HANDLING.scope(handling, work).await
 }
 
 /// Inside [`handling_event`]: records the event in the caller's transaction, or refuses.
@@ -35,7 +48,9 @@ pub async fn record_current(
     conn: &mut AnyConnection,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Ok((platform, event_id)) = HANDLING.try_with(Clone::clone) else {
+    let Ok(Some((platform, event_id))) = HANDLING.try_with(|h| {
+        (!h.committed.load(Ordering::SeqCst)).then(|| (h.platform.clone(), h.event_id.clone()))
+    }) else {
         return Ok(());
     };
     if first_sighting(conn, &platform, &event_id, now).await? {
@@ -43,6 +58,11 @@ pub async fn record_current(
     } else {
         Err(StoreError::AlreadyHandled(event_id))
     }
+}
+
+/// Inside [`handling_event`], after a transaction that called [`record_current`] committed.
+pub fn committed() {
+    let _ = HANDLING.try_with(|h| h.committed.store(true, Ordering::SeqCst));
 }
 
 /// Whether an event was already handled (a retry), without recording anything.

@@ -91,6 +91,7 @@ impl ReviewStore for SqlStore {
         write_change(&mut tx, &change, change_time(&change)).await?;
         postmortems::insert(&mut tx, draft).await?;
         tx.commit().await?;
+        super::events::committed();
         Ok(())
     }
 
@@ -138,6 +139,7 @@ impl ReviewStore for SqlStore {
         }
         write_change(&mut tx, &change, change_time(&change)).await?;
         tx.commit().await?;
+        super::events::committed();
         Ok(())
     }
 

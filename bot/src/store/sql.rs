@@ -125,6 +125,7 @@ impl Store for SqlStore {
         let mut tx = self.pool.begin().await?;
         write_change(&mut tx, &change, change_time(&change)).await?;
         tx.commit().await?;
+        events::committed();
         Ok(())
     }
 
@@ -222,6 +223,7 @@ impl Store for SqlStore {
             write_change(&mut tx, change, now).await?;
         }
         tx.commit().await?;
+        events::committed();
         Ok(())
     }
 
@@ -238,6 +240,7 @@ impl Store for SqlStore {
             write_change(&mut tx, change, change_time(change)).await?;
         }
         tx.commit().await?;
+        events::committed();
         Ok(())
     }
 
@@ -278,6 +281,7 @@ impl Store for SqlStore {
             .await?;
         }
         tx.commit().await?;
+        events::committed();
         Ok(request)
     }
 
@@ -345,6 +349,7 @@ impl Store for SqlStore {
         write_change(&mut tx, &change, change_time(&change)).await?;
         support::link_unlinked(&mut tx, requests, &change.incident.id).await?;
         tx.commit().await?;
+        events::committed();
         Ok(())
     }
 

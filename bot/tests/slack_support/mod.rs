@@ -131,7 +131,22 @@ impl Harness {
     }
 
     /// A slash command as Slack posts it; the acknowledgement's JSON body (Null when empty).
+    /// Each invocation gets its own trigger id, as in Slack.
     pub async fn slash(&self, command: &str, user: &str, channel: &str, text: &str) -> Value {
+        let trigger = next_trigger();
+        self.slash_with_trigger(command, user, channel, text, &trigger)
+            .await
+    }
+
+    /// A slash command with a given trigger id (the same request delivered twice).
+    pub async fn slash_with_trigger(
+        &self,
+        command: &str,
+        user: &str,
+        channel: &str,
+        text: &str,
+        trigger: &str,
+    ) -> Value {
         let body = form(&[
             ("token", "legacy-verification-token"),
             ("team_id", "T0FAKETEAM"),
@@ -140,7 +155,7 @@ impl Harness {
             ("command", command),
             ("text", text),
             ("response_url", &self.fake.response_url("slash")),
-            ("trigger_id", "12345.98765.abcd"),
+            ("trigger_id", trigger),
         ]);
         let response = self.post_signed("/slack/commands", FORM, &body, &[]).await;
         assert_eq!(response.status(), 200);
@@ -312,4 +327,11 @@ pub fn mention(event_id: &str, user: &str, channel: &str, text: &str) -> Value {
             "event_ts": "1700000000.000100",
         },
     })
+}
+
+/// `12345.<n>.abcd`: unique in this test process, like Slack's per-invocation trigger ids.
+pub fn next_trigger() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(98765);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("12345.{n}.abcd")
 }

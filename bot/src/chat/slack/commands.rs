@@ -12,6 +12,7 @@ use super::{user_id, Adapter, PLATFORM};
 use crate::commands::{self, Command, IncidentCommand, ParseError};
 use crate::domain::UserId;
 use crate::engine::Request;
+use crate::store::handling_event;
 
 /// The fields of a slash command Slack sends (form fields over HTTP, a JSON object in Socket Mode).
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +51,19 @@ impl Adapter {
             user: slash.user_id.clone(),
         };
         let this = self.clone();
-        let work = async move { this.run_command(slash, command).await }.instrument(span);
+        // A request replayed with the same trigger (a proxy retrying it on another replica after
+        // the first died mid-way) is recognised by the write that would repeat it.
+        let trigger = slash.trigger_id.clone();
+        let work = async move {
+            match trigger {
+                Some(trigger) => {
+                    let id = format!("command:{trigger}");
+                    handling_event(PLATFORM, &id, this.run_command(slash, command)).await
+                }
+                None => this.run_command(slash, command).await,
+            }
+        }
+        .instrument(span);
         match within_budget(work).await {
             Budget::Done(Some(reply)) => Ack::Json(reply.to_json()),
             Budget::Done(None) | Budget::Crashed => Ack::Empty,

@@ -186,6 +186,11 @@ pub enum Action {
         client: ClientId,
         requests: Vec<i64>,
     },
+    /// On-call: declare a P1 for an alert group from monitoring, linking it to the incident.
+    DeclareFromAlert {
+        client: ClientId,
+        group: i64,
+    },
 }
 
 /// A client update as every client-facing destination receives it (the webhook body's fields).

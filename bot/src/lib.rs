@@ -1,5 +1,6 @@
 //! Command Post: an incident-command chat bot for managed service providers.
 
+pub mod alerts;
 pub mod backup;
 pub mod bench;
 pub mod chat;

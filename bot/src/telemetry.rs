@@ -35,6 +35,26 @@ pub struct CounterInfo {
 /// (`increase(...) > 0`) see a series from the first scrape, not only after the first event.
 pub const COUNTERS: &[CounterInfo] = &[
     CounterInfo {
+        name: "commandpost_alerts_received_total",
+        help: "Alerts from monitoring accepted by POST /alerts/{client}, by client",
+    },
+    CounterInfo {
+        name: "commandpost_alerts_refused_total",
+        help: "Alert posts refused (unauthorized, malformed), by reason",
+    },
+    CounterInfo {
+        name: "commandpost_alert_proposals_total",
+        help: "Possible major incidents proposed to on-call from alerts",
+    },
+    CounterInfo {
+        name: "commandpost_alert_proposals_suppressed_total",
+        help: "Alert groups not proposed because the client had a proposal within alerts.cooldown",
+    },
+    CounterInfo {
+        name: "commandpost_alert_declarations_total",
+        help: "Incidents declared at once from alerts (alerts.auto_declare)",
+    },
+    CounterInfo {
         name: "commandpost_outbox_deliveries_total",
         help: "Delivery attempts by kind of destination and outcome (delivered, retry, failed, taken_over)",
     },

@@ -26,6 +26,8 @@ pub struct IncidentView {
     pub stage: String,
     pub title: String,
     pub commander: String,
+    /// Declared by monitoring: nobody commands until a responder takes it.
+    pub commander_vacant: bool,
     pub comms: Option<String>,
     /// Comms is vacant on a severity where the commander may not write updates alone.
     pub comms_required: bool,
@@ -88,6 +90,7 @@ impl IncidentView {
             stage: incident.stage.to_string(),
             title: incident.title.clone(),
             commander: mention(&incident.roles.commander),
+            commander_vacant: incident.commander_vacant(),
             comms: incident.roles.comms.as_ref().map(mention),
             comms_required: incident.roles.comms.is_none()
                 && context.policy.separates_comms(incident.severity),

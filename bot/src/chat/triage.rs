@@ -10,13 +10,14 @@ use crate::effects::Action;
 /// The most request ids a clicked Declare P1 button is read back into (ranges are expanded).
 const MAX_IDS: usize = 500;
 
-/// The four triage buttons.
+/// The triage buttons, and Declare P1 on an alert from monitoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
     Solved,
     StillNeedHelp,
     Take,
     Declare,
+    DeclareAlert,
 }
 
 impl Button {
@@ -27,6 +28,7 @@ impl Button {
             Button::StillNeedHelp => "still_need_help",
             Button::Take => "take_ticket",
             Button::Declare => "declare_burst",
+            Button::DeclareAlert => "declare_alert",
         }
     }
 
@@ -36,6 +38,7 @@ impl Button {
             Button::StillNeedHelp,
             Button::Take,
             Button::Declare,
+            Button::DeclareAlert,
         ]
         .into_iter()
         .find(|button| button.name() == name)
@@ -47,7 +50,7 @@ impl Button {
             Button::Solved => "This solved it",
             Button::StillNeedHelp => "I still need help",
             Button::Take => "Take it",
-            Button::Declare => "Declare P1",
+            Button::Declare | Button::DeclareAlert => "Declare P1",
         }
     }
 
@@ -64,6 +67,13 @@ impl Button {
             Button::Take => TriageCommand::Take {
                 request: request()?,
             },
+            Button::DeclareAlert => {
+                let (client, group) = payload.split_once(':')?;
+                TriageCommand::DeclareFromAlert {
+                    client: ClientId::parse(client).ok()?,
+                    group: group.parse().ok().filter(|id: &i64| *id > 0)?,
+                }
+            }
             Button::Declare => {
                 let (client, ids) = payload.split_once(':')?;
                 TriageCommand::DeclareFromBurst {
@@ -83,6 +93,10 @@ pub fn button(action: &Action, max: usize) -> Option<(Button, String)> {
         Action::Solved { request } => Some((Button::Solved, request.to_string())),
         Action::StillNeedHelp { request } => Some((Button::StillNeedHelp, request.to_string())),
         Action::TakeTicket { request } => Some((Button::Take, request.to_string())),
+        Action::DeclareFromAlert { client, group } => {
+            let payload = format!("{}:{group}", client.as_str());
+            (payload.len() <= max).then_some((Button::DeclareAlert, payload))
+        }
         Action::DeclareFromBurst { client, requests } => {
             let mut ids = requests.clone();
             loop {
@@ -167,6 +181,27 @@ mod tests {
         assert!(button(&Action::Resolve, 100).is_none());
         assert!(Button::Solved.command("nope").is_none());
         assert!(Button::Solved.command("-3").is_none());
+    }
+
+    #[test]
+    fn alert_buttons_carry_the_client_and_group() {
+        let action = Action::DeclareFromAlert {
+            client: ClientId::parse("acme").unwrap(),
+            group: 42,
+        };
+        let (kind, payload) = button(&action, 100).unwrap();
+        assert_eq!((kind, payload.as_str()), (Button::DeclareAlert, "acme:42"));
+        assert_eq!(Button::from_name(kind.name()), Some(Button::DeclareAlert));
+        assert_eq!(
+            kind.command(&payload),
+            Some(TriageCommand::DeclareFromAlert {
+                client: ClientId::parse("acme").unwrap(),
+                group: 42
+            })
+        );
+        for bad in ["acme", "acme:", "acme:-1", "acme:x", "ACME:1"] {
+            assert!(Button::DeclareAlert.command(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum TriageCommand {
         client: ClientId,
         requests: Vec<i64>,
     },
+    /// Someone on call declares a P1 for an alert group from monitoring.
+    DeclareFromAlert { client: ClientId, group: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,7 @@ impl TriageCommand {
             TriageCommand::StillNeedHelp { .. } => "triage-still-need-help",
             TriageCommand::Take { .. } => "triage-take",
             TriageCommand::DeclareFromBurst { .. } => "triage-declare",
+            TriageCommand::DeclareFromAlert { .. } => "alert-declare",
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct ClientConfig {
     pub status_token: Option<SecretString>,
     #[serde(default)]
     pub public_status: bool,
+    /// Enables `POST /alerts/{client}` with `Authorization: Bearer <alert_token>`.
+    pub alert_token: Option<SecretString>,
 }
 
 impl ClientConfig {

@@ -3,14 +3,16 @@
 use super::{ConfigError, ConfigProblem};
 
 const PREFIX: &str = "COMMANDPOST_";
-const SECTIONS: [&str; 8] = [
-    "http", "slack", "discord", "console", "policy", "triage", "email", "log",
+const SECTIONS: [&str; 9] = [
+    "http", "slack", "discord", "console", "policy", "triage", "email", "log", "alerts",
 ];
 /// Variables of this prefix that are not configuration keys (the command line reads them).
 const NOT_KEYS: [&str; 1] = ["COMMANDPOST_CONFIG"];
 const TOP_LEVEL: [&str; 4] = ["database_url", "templates_dir", "kb_dir", "timezone"];
 /// Keys whose values are not strings, so the variable is read as a TOML value.
-const TYPED_KEYS: [&str; 7] = [
+const TYPED_KEYS: [&str; 9] = [
+    "propose",
+    "auto_declare",
     "gateway",
     "enabled",
     "separate_comms_for",

@@ -1,6 +1,7 @@
 //! Typed configuration: a TOML file, overridden by `COMMANDPOST_<SECTION>_<KEY>` variables.
 //! Secrets are wrapped so they never reach logs or error messages.
 
+mod alerts;
 mod clients;
 mod delivery;
 mod duration;
@@ -23,6 +24,7 @@ use thiserror::Error;
 
 use crate::domain::{ClientId, Policy, Severity, UserId};
 
+pub use alerts::{severity_rank, AlertsConfig};
 pub use clients::{ClientConfig, EmailConfig};
 pub use delivery::{frame_origin, webhook_key};
 pub use log::{LogConfig, LogFormat};
@@ -78,6 +80,9 @@ pub struct Config {
     pub triage: TriageConfig,
     /// Status updates by email; absent: no client is written to.
     pub email: Option<EmailConfig>,
+    /// How alerts from monitoring become proposals or incidents.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
     #[serde(default)]

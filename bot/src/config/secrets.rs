@@ -79,6 +79,14 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
                 MIN_URL_TOKEN,
             );
         }
+        if let Some(token) = &client.alert_token {
+            check(
+                &mut problems,
+                format!("clients[{index}].alert_token"),
+                token,
+                MIN_URL_TOKEN,
+            );
+        }
     }
     problems
 }

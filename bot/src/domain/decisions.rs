@@ -92,6 +92,12 @@ impl Incident {
         actor.is_manager || self.roles.commander == actor.user
     }
 
+    /// An incident declared by monitoring (`alerts.auto_declare`) has no person in command
+    /// until a responder takes it.
+    pub fn commander_vacant(&self) -> bool {
+        self.roles.commander.as_str().starts_with("alert:")
+    }
+
     /// Assigns or hands over a role, enforcing who may and the comms/commander separation.
     pub fn assign(
         &self,
@@ -107,6 +113,8 @@ impl Incident {
         }
         let current = self.roles.holder(role).cloned();
         let permitted = match role {
+            // Declared by monitoring: command is vacant, and any responder may take it.
+            Role::Commander if self.commander_vacant() => actor.user == user || actor.is_manager,
             Role::Commander => self.commands(actor),
             Role::Sme => self.commands(actor) || actor.user == user,
             _ => {

@@ -100,6 +100,14 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_message: Option<String>,
     },
+    /// An alert from monitoring linked to this incident fired again, or cleared.
+    AlertNoted {
+        source: String,
+        title: String,
+        /// Alerts received for its group so far.
+        received: i64,
+        firing: bool,
+    },
 }
 
 impl EventKind {
@@ -120,6 +128,7 @@ impl EventKind {
             EventKind::RoomRequested { .. } => "room_requested",
             EventKind::RoomOpened { .. } => "room_opened",
             EventKind::Resolved { .. } => "resolved",
+            EventKind::AlertNoted { .. } => "alert_noted",
         }
     }
 
@@ -223,6 +232,15 @@ impl EventKind {
                     line.push_str(&format!(" (the client reads: {text})"));
                 }
                 line
+            }
+            EventKind::AlertNoted {
+                source,
+                title,
+                received,
+                firing: true,
+            } => format!("alert “{title}” from {source} fired again ({received} received)"),
+            EventKind::AlertNoted { source, title, .. } => {
+                format!("alert “{title}” from {source} cleared")
             }
         }
     }

@@ -128,7 +128,7 @@ impl Incident {
     /// Applies one event; events are facts, so this never fails.
     pub fn apply(&mut self, event: &TimelineEvent) {
         match &event.kind {
-            EventKind::Declared { .. } => {}
+            EventKind::Declared { .. } | EventKind::AlertNoted { .. } => {}
             EventKind::RoleAssigned { role, user, .. } => self.roles.set(*role, Some(user.clone())),
             EventKind::RoleVacated { role, previous, .. } => {
                 if *role == Role::Sme {

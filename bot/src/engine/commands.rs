@@ -16,7 +16,9 @@ fn responders_only(command: &Command) -> Option<&'static str> {
     match command {
         Command::Incident(_) => Some("use `/incident`"),
         Command::Triage(TriageCommand::Take { .. }) => Some("take a ticket"),
-        Command::Triage(TriageCommand::DeclareFromBurst { .. }) => Some("declare an incident"),
+        Command::Triage(
+            TriageCommand::DeclareFromBurst { .. } | TriageCommand::DeclareFromAlert { .. },
+        ) => Some("declare an incident"),
         Command::Triage(TriageCommand::Solved { .. } | TriageCommand::StillNeedHelp { .. })
         | Command::Help { .. } => None,
     }

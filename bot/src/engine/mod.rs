@@ -1,6 +1,7 @@
 //! The application core's driver: turns a person's command, a timer or a delivery result into
 //! domain decisions, and writes each decision with its outgoing messages in one transaction.
 
+mod alerts;
 mod commands;
 mod delivery;
 mod dispatch;
@@ -33,6 +34,7 @@ use crate::templates::Templates;
 use crate::views::ViewContext;
 use crate::webhook::WebhookSender;
 
+pub use alerts::AlertOutcome;
 pub use dispatch::{IN_FLIGHT, LEASE, MAX_IN_FLIGHT, SLOW_AFTER};
 pub use error::EngineError;
 pub use links::{LinkHealth, LINK_DOWN_AFTER};
@@ -118,6 +120,8 @@ pub struct Engine {
     heartbeat: Heartbeat,
     /// Long-lived platform links and since when they are down, for `/healthz`.
     links: LinkHealth,
+    /// One client's alerts at a time, so a storm makes one proposal.
+    alert_locks: alerts::AlertLocks,
     /// Every delivery in flight, slow ones included (see [`dispatch::MAX_IN_FLIGHT`]).
     all_in_flight: Arc<tokio::sync::Semaphore>,
     /// This process's name on outbox claims: `<pid>-<random>`, unique across replicas.
@@ -147,6 +151,7 @@ impl Engine {
             outbox_ready: Arc::new(Notify::new()),
             heartbeat: Heartbeat::default(),
             links: LinkHealth::default(),
+            alert_locks: alerts::AlertLocks::default(),
             all_in_flight: Arc::new(tokio::sync::Semaphore::new(dispatch::MAX_IN_FLIGHT)),
             worker_id: worker_id(),
         }

@@ -41,7 +41,7 @@ pub(super) fn quote(question: &str) -> String {
 }
 
 impl Engine {
-    fn oncall(&self, text: &str, actions: Vec<Action>) -> Vec<Delivery> {
+    pub(super) fn oncall(&self, text: &str, actions: Vec<Action>) -> Vec<Delivery> {
         self.platform_names()
             .into_iter()
             .map(|platform| Delivery {

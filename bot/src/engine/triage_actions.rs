@@ -20,6 +20,9 @@ impl Engine {
             TriageCommand::DeclareFromBurst { client, requests } => {
                 return self.declare_from_burst(request, client, requests).await
             }
+            TriageCommand::DeclareFromAlert { client, group } => {
+                return self.declare_from_alert(request, client, *group).await
+            }
         };
         let support = self
             .store
@@ -134,6 +137,9 @@ impl Engine {
             }
             TriageCommand::DeclareFromBurst { client, requests } => {
                 self.declare_from_burst(request, client, requests).await
+            }
+            TriageCommand::DeclareFromAlert { client, group } => {
+                self.declare_from_alert(request, client, *group).await
             }
         }
     }

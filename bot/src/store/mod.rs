@@ -2,6 +2,7 @@
 //! `Store` is the port the core talks to; `SqlStore` implements it on SQLite or PostgreSQL.
 
 mod action_items;
+mod alerts;
 mod backend;
 mod events;
 mod incidents;
@@ -27,6 +28,7 @@ use thiserror::Error;
 use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{Delivery, OutboxItem, Receipt};
 
+pub use alerts::{AlertGroup, AlertStore};
 pub use backend::Backend;
 pub use events::handling_event;
 pub use learned::LearnedPhrasing;
@@ -84,7 +86,7 @@ pub struct IncidentFilter {
 }
 
 #[async_trait]
-pub trait Store: ReviewStore + Send + Sync + 'static {
+pub trait Store: ReviewStore + AlertStore + Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Answers when the database does; backs `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

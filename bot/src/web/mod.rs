@@ -1,6 +1,7 @@
 //! The HTTP server: health, metrics, the review and status pages, and (from adapters) the
 //! platforms' inbound endpoints.
 
+mod alerts;
 mod auth;
 mod csrf;
 mod incidents;
@@ -38,6 +39,7 @@ pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .with_state(state.clone())
+        .merge(alerts::routes(state.clone()))
         .merge(pages::routes(state.engine))
 }
 

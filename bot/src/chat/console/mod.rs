@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::{ChatPlatform, DeliveryError};
-use crate::commands::UserRef;
-use crate::domain::{ClientId, Incident, UserId};
+use crate::commands::{TriageCommand, UserRef};
+use crate::domain::{Incident, UserId};
 use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
 
 pub use output::ConsoleOutput;
@@ -29,8 +29,9 @@ pub fn user_id(reference: &UserRef) -> UserId {
 pub struct ConsolePlatform {
     output: Arc<ConsoleOutput>,
     drafts: Mutex<HashMap<String, String>>,
-    /// The requests of the last possible-major-incident alert, for `/declare-burst`.
-    last_burst: Mutex<Option<(ClientId, Vec<i64>)>>,
+    /// What the last possible-major-incident message's Declare P1 button does, for
+    /// `/declare-burst` and `/declare-alert`.
+    last_proposal: Mutex<Option<TriageCommand>>,
 }
 
 /// What to type in the console instead of pressing a message's buttons.
@@ -41,6 +42,9 @@ fn triage_hint(actions: &[Action]) -> Option<String> {
             Action::TakeTicket { request } => Some(format!("type /take {request} to take it")),
             Action::DeclareFromBurst { .. } => {
                 Some("type /declare-burst to declare a P1 for these requests".to_owned())
+            }
+            Action::DeclareFromAlert { .. } => {
+                Some("type /declare-alert to declare a P1 for this alert".to_owned())
             }
             _ => None,
         })
@@ -53,13 +57,13 @@ impl ConsolePlatform {
         Self {
             output,
             drafts: Mutex::new(HashMap::new()),
-            last_burst: Mutex::new(None),
+            last_proposal: Mutex::new(None),
         }
     }
 
-    /// The client and requests of the last possible-major-incident alert.
-    pub fn last_burst(&self) -> Option<(ClientId, Vec<i64>)> {
-        self.last_burst.lock().ok()?.clone()
+    /// What Declare P1 on the last possible-major-incident message would do.
+    pub fn last_proposal(&self) -> Option<TriageCommand> {
+        self.last_proposal.lock().ok()?.clone()
     }
 
     /// The draft update the last nudge in `room` offered.
@@ -158,10 +162,23 @@ impl ChatPlatform for ConsolePlatform {
     async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
         let message = &item.delivery.message;
         for action in &message.actions {
-            if let Action::DeclareFromBurst { client, requests } = action {
-                if let Ok(mut last) = self.last_burst.lock() {
-                    *last = Some((client.clone(), requests.clone()));
+            let declare = match action {
+                Action::DeclareFromBurst { client, requests } => {
+                    Some(TriageCommand::DeclareFromBurst {
+                        client: client.clone(),
+                        requests: requests.clone(),
+                    })
                 }
+                Action::DeclareFromAlert { client, group } => {
+                    Some(TriageCommand::DeclareFromAlert {
+                        client: client.clone(),
+                        group: *group,
+                    })
+                }
+                _ => None,
+            };
+            if let (Some(declare), Ok(mut last)) = (declare, self.last_proposal.lock()) {
+                *last = Some(declare);
             }
         }
         let text = match triage_hint(&message.actions) {

@@ -104,11 +104,12 @@ impl Session {
             "/support" => self.support(rest),
             "/solved" | "/still-need-help" => self.answer_suggestions(word == "/solved").await,
             "/take" => self.take(rest).await,
-            "/declare-burst" => self.declare_burst().await,
+            "/declare-burst" | "/declare-alert" => self.declare_proposed().await,
+            "/alert" => self.alert(rest).await,
             _ => match commands::parse(line) {
                 Ok(command) => self.run_command(command).await,
                 Err(error) => self.output.error(&format!(
-                    "{error}\n(console commands: /as NAME, /join ROOM, /rooms, /publish, /support CLIENT, /solved, /still-need-help, /take TICKET, /declare-burst, /wait DURATION, /quit)"
+                    "{error}\n(console commands: /as NAME, /join ROOM, /rooms, /publish, /support CLIENT, /solved, /still-need-help, /take TICKET, /declare-burst, /alert CLIENT SEVERITY TITLE, /declare-alert, /wait DURATION, /quit)"
                 )),
             },
         }
@@ -292,18 +293,49 @@ impl Session {
         }
     }
 
-    async fn declare_burst(&mut self) {
-        match self.platform.last_burst() {
-            Some((client, requests)) => {
-                self.run_command(Command::Triage(TriageCommand::DeclareFromBurst {
-                    client,
-                    requests,
-                }))
-                .await
-            }
+    async fn declare_proposed(&mut self) {
+        match self.platform.last_proposal() {
+            Some(declare) => self.run_command(Command::Triage(declare)).await,
             None => self
                 .output
                 .error("no possible major incident has been reported in this session"),
+        }
+    }
+
+    /// `/alert <client> <severity> <title…>`: an alert as monitoring would post it, to try the
+    /// flow without monitoring.
+    async fn alert(&mut self, rest: &str) {
+        let mut words = rest.splitn(3, char::is_whitespace);
+        let (client, severity, title) = (words.next(), words.next(), words.next());
+        let (Some(client), Some(severity), Some(title)) = (client, severity, title) else {
+            return self
+                .output
+                .error("write it as: /alert acme critical Exchange does not answer");
+        };
+        let Some(client) = crate::domain::ClientId::parse(client)
+            .ok()
+            .filter(|id| self.engine.config().client(id).is_some())
+        else {
+            return self
+                .output
+                .error(&format!("no client `{client}` is configured"));
+        };
+        let title = title.trim();
+        let alert = crate::alerts::Alert {
+            fingerprint: format!("console:{}", title.to_ascii_lowercase()),
+            title: title.chars().take(crate::alerts::MAX_TITLE).collect(),
+            severity: severity.to_ascii_lowercase(),
+            firing: true,
+            source: "console".to_owned(),
+            link: None,
+        };
+        match self.engine.receive_alerts(&client, &[alert]).await {
+            Ok(outcomes) => {
+                self.output
+                    .info(&format!("Alert received: {:?}.", outcomes[0]));
+                self.settle().await;
+            }
+            Err(error) => self.output.error(&error.user_message()),
         }
     }
 

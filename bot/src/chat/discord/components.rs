@@ -52,7 +52,8 @@ pub fn rows(actions: &[Action]) -> Vec<Value> {
             Action::Solved { .. }
             | Action::StillNeedHelp { .. }
             | Action::TakeTicket { .. }
-            | Action::DeclareFromBurst { .. } => buttons.extend(super::triage::button(action)),
+            | Action::DeclareFromBurst { .. }
+            | Action::DeclareFromAlert { .. } => buttons.extend(super::triage::button(action)),
         }
     }
     if !buttons.is_empty() {

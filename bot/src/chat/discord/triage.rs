@@ -37,7 +37,7 @@ pub(super) fn button(action: &Action) -> Option<Value> {
         Button::Solved => 3,
         Button::StillNeedHelp => 2,
         Button::Take => 1,
-        Button::Declare => 4,
+        Button::Declare | Button::DeclareAlert => 4,
     };
     let custom_id = format!("{PREFIX}{}:{payload}", kind.name());
     Some(json!({ "type": 2, "style": style, "label": kind.label(), "custom_id": custom_id }))

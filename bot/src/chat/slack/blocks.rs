@@ -91,7 +91,8 @@ fn elements(action: &Action) -> Vec<Value> {
         Action::Solved { .. }
         | Action::StillNeedHelp { .. }
         | Action::TakeTicket { .. }
-        | Action::DeclareFromBurst { .. } => triage_button(action).into_iter().collect(),
+        | Action::DeclareFromBurst { .. }
+        | Action::DeclareFromAlert { .. } => triage_button(action).into_iter().collect(),
     }
 }
 
@@ -103,7 +104,7 @@ fn triage_button(action: &Action) -> Option<Value> {
     match kind {
         Button::Solved | Button::Take => button["style"] = json!("primary"),
         Button::StillNeedHelp => {}
-        Button::Declare => {
+        Button::Declare | Button::DeclareAlert => {
             button["style"] = json!("danger");
             button["confirm"] = json!({
                 "title": {"type": "plain_text", "text": "Declare a P1?"},

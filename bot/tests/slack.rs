@@ -325,3 +325,34 @@ async fn a_slash_command_delivered_twice_is_carried_out_once() {
     );
     harness.assert_nothing_rejected();
 }
+
+#[tokio::test]
+async fn a_room_slack_created_before_a_crash_is_taken_not_made_again() {
+    let harness = Harness::start().await;
+    let date = harness.app.clock.now_for_test().format("%Y%m%d");
+    let name = format!("inc-{date}-acme-email-is-down");
+    // What a process leaves behind when it dies after Slack created the room and before it
+    // recorded it: the bot's channel, owned by no incident.
+    let created: Value = harness
+        .http
+        .post(format!("{}/conversations.create", harness.fake.api_url()))
+        .bearer_auth(harness.fake.bot_token())
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["ok"], true, "{created}");
+    let room = harness.declare(ALICE, "P1 acme Email is down").await;
+    assert_eq!(room.name, name);
+    assert_eq!(room.id, created["channel"]["id"].as_str().unwrap());
+    assert_eq!(harness.rooms().len(), 1, "no second room");
+
+    // The same name for another incident the same day: that room is owned, so a new one.
+    let second = harness.declare(ALICE, "P1 acme Email is down").await;
+    assert_eq!(second.name, format!("{name}-2"));
+    assert_eq!(harness.rooms().len(), 2);
+    harness.assert_nothing_rejected();
+}

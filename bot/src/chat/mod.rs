@@ -59,6 +59,8 @@ impl DeliveryError {
 pub trait RoomProgress: Send + Sync {
     /// The room exists (`brief: None`), or its brief was posted (`brief: Some`).
     async fn record(&self, room: &crate::effects::OpenedRoom) -> Result<(), DeliveryError>;
+    /// Whether `room` (on this platform) is already the room of another incident.
+    async fn taken_by_another(&self, room: &str) -> Result<bool, DeliveryError>;
 }
 
 /// A chat platform's outbound side: it delivers outbox items addressed to it.

@@ -21,6 +21,18 @@ pub(super) struct RoomRecorder<'a> {
 
 #[async_trait]
 impl RoomProgress for RoomRecorder<'_> {
+    async fn taken_by_another(&self, room: &str) -> Result<bool, DeliveryError> {
+        let owner = self
+            .engine
+            .store
+            .incident_by_room(&self.platform, room)
+            .await
+            .map_err(|error| {
+                DeliveryError::transient(format!("could not look the room up: {error}"))
+            })?;
+        Ok(owner.is_some_and(|owner| owner.incident.id != self.incident))
+    }
+
     async fn record(&self, room: &OpenedRoom) -> Result<(), DeliveryError> {
         let failed = |error: StoreError| {
             DeliveryError::transient(format!("could not record the room's progress: {error}"))

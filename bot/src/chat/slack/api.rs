@@ -22,6 +22,9 @@ pub struct Channel {
 #[async_trait]
 pub trait SlackApi: Send + Sync + 'static {
     async fn create_channel(&self, name: &str) -> Result<Channel, ApiError>;
+    /// `auth.test` and `conversations.list` (public channels, archived ones left out): the
+    /// channel called `name` that this bot created, if any.
+    async fn own_channel_named(&self, name: &str) -> Result<Option<Channel>, ApiError>;
     async fn invite(&self, channel: &str, users: &[String]) -> Result<(), ApiError>;
     /// Posts a message; returns its `ts`.
     async fn post_message(
@@ -161,6 +164,36 @@ where
             id: created.channel.id.to_string(),
             name: created.channel.name.unwrap_or_else(|| name.to_owned()),
         })
+    }
+
+    async fn own_channel_named(&self, name: &str) -> Result<Option<Channel>, ApiError> {
+        let session = self.client.open_session(&self.tokens.bot);
+        let me = timed("auth.test", session.auth_test()).await?.user_id;
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let request = SlackApiConversationsListRequest::new()
+                .with_exclude_archived(true)
+                .with_limit(1000)
+                .with_types(vec![SlackConversationType::Public])
+                .opt_cursor(cursor);
+            let page = timed("conversations.list", session.conversations_list(&request)).await?;
+            let found = page.channels.into_iter().find(|channel| {
+                channel.name.as_deref() == Some(name) && channel.creator.as_ref() == Some(&me)
+            });
+            if let Some(channel) = found {
+                return Ok(Some(Channel {
+                    id: channel.id.to_string(),
+                    name: name.to_owned(),
+                }));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|meta| meta.next_cursor)
+                .filter(|next| !next.value().is_empty());
+            if cursor.is_none() {
+                return Ok(None);
+            }
+        }
     }
 
     async fn invite(&self, channel: &str, users: &[String]) -> Result<(), ApiError> {

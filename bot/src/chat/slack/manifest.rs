@@ -15,6 +15,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "create incident rooms, invite people, set the topic",
     ),
     (
+        "channels:read",
+        "find a room the bot created but had not recorded when it stopped (no second room)",
+    ),
+    (
         "chat:write",
         "briefs, notices, nudges, announcements and client updates",
     ),
@@ -123,6 +127,7 @@ mod tests {
         ("chat.update", Some("chat:write")),
         ("conversations.create", Some("channels:manage")),
         ("conversations.invite", Some("channels:manage")),
+        ("conversations.list", Some("channels:read")),
         ("conversations.open", Some("im:write")),
         ("conversations.setTopic", Some("channels:manage")),
         ("pins.add", Some("pins:write")),

@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use tracing::{instrument, warn};
+use tracing::{info, instrument, warn};
 
-use super::api::{ApiError, Channel, SlackApi};
+use super::api::{Channel, SlackApi};
 use super::{blocks, PLATFORM};
 use crate::chat::{ChatPlatform, DeliveryError, RoomProgress};
 use crate::domain::{room, Incident, UserId};
@@ -86,17 +86,30 @@ impl SlackPlatform {
             .ok_or_else(|| DeliveryError::transient("the incident's Slack room is not open yet"))
     }
 
-    async fn create(&self, planned: &str) -> Result<Channel, ApiError> {
+    /// Creates the room's channel. When its name is taken by a channel this bot created that no
+    /// incident owns, that channel is the one an earlier attempt created and could not record
+    /// (the process stopped in between): it is taken, rather than a second one made.
+    async fn create(
+        &self,
+        planned: &str,
+        progress: &dyn RoomProgress,
+    ) -> Result<Channel, DeliveryError> {
         let mut name = planned.to_owned();
         for attempt in 2..=NAME_ATTEMPTS + 1 {
             match self.api.create_channel(&name).await {
                 Err(error) if error.code() == Some("name_taken") => {
+                    if let Some(own) = self.api.own_channel_named(&name).await? {
+                        if !progress.taken_by_another(&own.id).await? {
+                            info!(channel = %own.id, "taking the room an earlier attempt created");
+                            return Ok(own);
+                        }
+                    }
                     name = room::suffixed(planned, attempt);
                 }
-                other => return other,
+                other => return Ok(other?),
             }
         }
-        self.api.create_channel(&name).await
+        Ok(self.api.create_channel(&name).await?)
     }
 
     /// Invites people not yet invited; a person who cannot be invited is logged, not fatal.
@@ -163,8 +176,8 @@ impl SlackPlatform {
     /// Creates the channel, invites, posts and pins the brief and sets the topic, recording
     /// the channel and the brief on the incident as soon as each exists. A retry (after a
     /// failure or a restart) starts from what the incident records, so it never creates a
-    /// second channel or posts a second brief. The one gap: a crash between Slack creating the
-    /// channel and the record being written leaves that channel unused (the retry takes `-2`).
+    /// second channel or posts a second brief. A crash between Slack creating the channel and the
+    /// record being written is covered too: the retry finds the bot's unowned channel of that name.
     async fn open_room_recorded(
         &self,
         item: &OutboxItem,
@@ -186,7 +199,7 @@ impl SlackPlatform {
                     .room_name
                     .clone()
                     .ok_or_else(|| DeliveryError::permanent("room creation without a room name"))?;
-                let channel = self.create(&planned).await?;
+                let channel = self.create(&planned, progress).await?;
                 progress
                     .record(&OpenedRoom {
                         id: channel.id.clone(),

@@ -187,6 +187,7 @@ impl World {
             }
             "usergroups.users.list" => self.usergroup_users(p),
             "conversations.create" => self.create_channel(p),
+            "conversations.list" => Ok(self.list_channels(p)),
             "conversations.info" => {
                 let id = self.channel_id(p)?;
                 Ok(json!({ "channel": self.channels[&id].to_json() }))
@@ -278,6 +279,44 @@ impl World {
             }
         };
         Ok(json!({ "channel": { "id": id, "is_im": true, "user": user } }))
+    }
+
+    /// `conversations.list`: channels by `types` (default public), in pages of `limit` (default
+    /// 100, as Slack) with an opaque cursor; direct messages are never channels here.
+    fn list_channels(&self, p: &Map<String, Value>) -> Value {
+        let types = str_param(p, "types").unwrap_or_else(|| "public_channel".into());
+        let wanted = |c: &Channel| {
+            !c.id.starts_with('D')
+                && types.split(',').any(|t| match t.trim() {
+                    "public_channel" => !c.is_private,
+                    "private_channel" => c.is_private,
+                    _ => false,
+                })
+        };
+        let limit = str_param(p, "limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .or_else(|| p.get("limit").and_then(Value::as_u64).map(|l| l as usize))
+            .unwrap_or(100)
+            .clamp(1, 1000);
+        let start = str_param(p, "cursor")
+            .and_then(|c| {
+                c.strip_prefix("page:")
+                    .and_then(|n| n.parse::<usize>().ok())
+            })
+            .unwrap_or(0);
+        let matching: Vec<&Channel> = self.channels.values().filter(|c| wanted(c)).collect();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|c| c.to_json())
+            .collect();
+        let next = if start + limit < matching.len() {
+            format!("page:{}", start + limit)
+        } else {
+            String::new()
+        };
+        json!({ "channels": page, "response_metadata": { "next_cursor": next } })
     }
 
     fn create_channel(&mut self, p: &Map<String, Value>) -> Answer {

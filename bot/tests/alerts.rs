@@ -370,3 +370,38 @@ async fn a_storm_of_a_thousand_alerts_makes_one_proposal_and_is_counted() {
         .await;
     assert_eq!(world.proposals().len(), 2);
 }
+
+#[tokio::test]
+async fn an_incident_monitoring_declared_with_nobody_in_command_after_five_minutes_is_a_breach() {
+    let world = World::new("auto_declare = { critical = \"P1\" }").await;
+    world.post("acme", Some(ACME_TOKEN), ALERTMANAGER).await;
+    let missing = |world: &World| {
+        world
+            .chat
+            .delivered()
+            .into_iter()
+            .filter(|d| d.text.contains("has had no commander for 5 minutes"))
+            .count()
+    };
+    world
+        .app
+        .clock
+        .advance(std::time::Duration::from_secs(4 * 60));
+    world.app.settle().await;
+    assert_eq!(missing(&world), 0, "not yet");
+    world.app.clock.advance(std::time::Duration::from_secs(61));
+    world.app.settle().await;
+    assert_eq!(missing(&world), 2, "the room and the on-call channel");
+    let incident = world.only_incident().await;
+    assert_eq!(incident.breaches, 1);
+    let timeline = world.app.app.store.timeline(&incident.id).await.unwrap();
+    assert!(timeline
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::CommanderMissing { .. })));
+    world
+        .app
+        .clock
+        .advance(std::time::Duration::from_secs(10 * 60));
+    world.app.settle().await;
+    assert_eq!(missing(&world), 2, "once");
+}

@@ -12,7 +12,12 @@ use super::{
 pub enum TimerKind {
     Nudge,
     Escalate,
+    /// Declared by monitoring and still nobody in command: a breach that pages.
+    CommanderMissing,
 }
+
+/// An incident monitoring declared must have a person in command within this long.
+pub const COMMANDER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimerDue {
@@ -66,6 +71,23 @@ pub fn next_timer(incident: &Incident, policy: &Policy) -> Option<TimerDue> {
     if incident.is_resolved() {
         return None;
     }
+    let commander_timer = (incident.commander_vacant() && !incident.commander_paged).then(|| {
+        let at = incident.declared_at + delta(COMMANDER_WITHIN);
+        TimerDue {
+            at,
+            kind: TimerKind::CommanderMissing,
+            update_due: at,
+        }
+    });
+    let update_timer = update_timer(incident, policy);
+    match (commander_timer, update_timer) {
+        (Some(commander), Some(update)) if update.at < commander.at => Some(update),
+        (Some(commander), _) => Some(commander),
+        (None, update) => update,
+    }
+}
+
+fn update_timer(incident: &Incident, policy: &Policy) -> Option<TimerDue> {
     let update_due = incident.next_update_due?;
     let escalate_at = match incident.last_escalated_at {
         Some(last) => last + delta(policy.escalate_after),
@@ -93,6 +115,9 @@ pub fn timer_firing(incident: &Incident, policy: &Policy, now: DateTime<Utc>) ->
     let timer = next_timer(incident, policy)?;
     if timer.at > now {
         return None;
+    }
+    if timer.kind == TimerKind::CommanderMissing {
+        return Some(timer);
     }
     let first_escalation = timer.update_due + delta(policy.escalate_after);
     if timer.kind == TimerKind::Nudge && now >= first_escalation {

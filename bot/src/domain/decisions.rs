@@ -355,6 +355,9 @@ impl Incident {
                 due_at: timer.update_due,
                 late_by_secs: (now - timer.update_due).num_seconds(),
             },
+            TimerKind::CommanderMissing => EventKind::CommanderMissing {
+                declared_by: self.roles.commander.clone(),
+            },
         };
         Some((timer.kind, bot_event(now, kind)))
     }

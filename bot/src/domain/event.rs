@@ -100,6 +100,10 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_message: Option<String>,
     },
+    /// Declared by monitoring, and nobody took command in time: a breach, and on-call is paged.
+    CommanderMissing {
+        declared_by: UserId,
+    },
     /// An alert from monitoring linked to this incident fired again, or cleared.
     AlertNoted {
         source: String,
@@ -129,6 +133,7 @@ impl EventKind {
             EventKind::RoomOpened { .. } => "room_opened",
             EventKind::Resolved { .. } => "resolved",
             EventKind::AlertNoted { .. } => "alert_noted",
+            EventKind::CommanderMissing { .. } => "commander_missing",
         }
     }
 
@@ -233,6 +238,10 @@ impl EventKind {
                 }
                 line
             }
+            EventKind::CommanderMissing { declared_by } => format!(
+                "breach: nobody took command within 5 minutes of {} declaring it",
+                declared_by.mention()
+            ),
             EventKind::AlertNoted {
                 source,
                 title,

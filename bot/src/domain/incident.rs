@@ -55,6 +55,9 @@ pub struct Incident {
     pub nudged_for: Option<DateTime<Utc>>,
     /// The last escalation for the current due time.
     pub last_escalated_at: Option<DateTime<Utc>>,
+    /// Declared by monitoring and on-call was paged because nobody took command in time.
+    #[serde(default)]
+    pub commander_paged: bool,
 }
 
 impl Incident {
@@ -93,6 +96,7 @@ impl Incident {
             next_update_due: *next_update_due,
             nudged_for: None,
             last_escalated_at: None,
+            commander_paged: false,
         })
     }
 
@@ -129,6 +133,10 @@ impl Incident {
     pub fn apply(&mut self, event: &TimelineEvent) {
         match &event.kind {
             EventKind::Declared { .. } | EventKind::AlertNoted { .. } => {}
+            EventKind::CommanderMissing { .. } => {
+                self.commander_paged = true;
+                self.breaches += 1;
+            }
             EventKind::RoleAssigned { role, user, .. } => self.roles.set(*role, Some(user.clone())),
             EventKind::RoleVacated { role, previous, .. } => {
                 if *role == Role::Sme {

@@ -185,6 +185,39 @@ impl Engine {
         Ok(incident.id)
     }
 
+    /// Nobody took command of an incident monitoring declared: the room and every on-call
+    /// channel hear it, naming the managers, like an escalation.
+    pub(super) fn commander_missing_messages(
+        &self,
+        incident: &crate::domain::Incident,
+    ) -> Result<super::messages::Deliveries, EngineError> {
+        let managers: Vec<String> = self.policy.managers.iter().map(|m| m.mention()).collect();
+        let text = format!(
+            "🚨 *{} has had no commander for {} minutes* (declared by monitoring, {}). A responder takes it with `/incident assign commander @me`. {}",
+            incident.id,
+            crate::domain::deadline::COMMANDER_WITHIN.as_secs() / 60,
+            incident.roles.commander.mention(),
+            managers.join(" ")
+        );
+        let mut deliveries = self.room_notice(incident, text.clone(), false)?;
+        for platform in self.platform_names() {
+            deliveries.push((
+                None,
+                crate::effects::Delivery {
+                    destination: crate::effects::Destination::OnCall {
+                        platform: platform.to_owned(),
+                    },
+                    message: crate::effects::OutgoingMessage::new(
+                        crate::effects::MessageKind::Escalation,
+                        Some(incident.id.clone()),
+                        text.clone(),
+                    ),
+                },
+            ));
+        }
+        Ok(deliveries)
+    }
+
     /// Declare P1 pressed on an alert proposal: declares and links the group, once.
     pub(super) async fn declare_from_alert(
         &self,

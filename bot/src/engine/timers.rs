@@ -61,6 +61,10 @@ impl Engine {
                         metrics::counter!("commandpost_update_breaches_total").increment(1);
                         self.escalation_messages(&next, *due_at, *late_by_secs)?
                     }
+                    (_, TimerKind::CommanderMissing) => {
+                        metrics::counter!("commandpost_update_breaches_total").increment(1);
+                        self.commander_missing_messages(&next)?
+                    }
                     _ => Vec::new(),
                 };
                 info!(timer = ?kind, "timer fired");

@@ -2,6 +2,7 @@
 //! domain decisions, and writes each decision with its outgoing messages in one transaction.
 
 mod alerts;
+mod client_messages;
 mod commands;
 mod delivery;
 mod dispatch;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClientId, IncidentId, Severity, Stage, UserId};
+use crate::paging::PageAction;
 
 /// Where a message goes. Platforms are named by their adapter (`console`, `slack`, `discord`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +31,8 @@ pub enum Destination {
     StatusPage,
     /// One person, privately (a sign-in link to the review pages).
     DirectMessage { platform: String, user: UserId },
+    /// The on-call engineer's pager (PagerDuty Events API v2), keyed by the incident id.
+    Pager { action: PageAction },
 }
 
 impl Destination {
@@ -53,9 +56,10 @@ impl Destination {
             | Destination::ClientChannel { platform, .. }
             | Destination::SupportChannel { platform, .. }
             | Destination::DirectMessage { platform, .. } => Some(platform),
-            Destination::Webhook { .. } | Destination::Email { .. } | Destination::StatusPage => {
-                None
-            }
+            Destination::Webhook { .. }
+            | Destination::Email { .. }
+            | Destination::StatusPage
+            | Destination::Pager { .. } => None,
         }
     }
 
@@ -76,6 +80,7 @@ impl Destination {
             Destination::Email { to } => format!("email to {}", to.join(", ")),
             Destination::StatusPage => "status page".to_owned(),
             Destination::DirectMessage { platform, .. } => format!("{platform} direct message"),
+            Destination::Pager { action } => format!("PagerDuty {}", action.as_str()),
         }
     }
 
@@ -98,6 +103,9 @@ impl Destination {
             Destination::Email { .. } => "email".to_owned(),
             Destination::StatusPage => "status_page".to_owned(),
             Destination::DirectMessage { platform, user } => format!("dm:{platform}:{user}"),
+            // One lane per incident (the outbox orders by incident and lane): a resolve never
+            // overtakes the trigger it closes.
+            Destination::Pager { .. } => "pager".to_owned(),
         }
     }
 
@@ -113,12 +121,13 @@ impl Destination {
             "email" => "email",
             "status_page" => "status_page",
             "dm" => "direct_message",
+            "pager" => "pager",
             _ => "other",
         }
     }
 
     /// Every metric label, so gauges can be registered at 0 from start.
-    pub const METRIC_LABELS: [&'static str; 8] = [
+    pub const METRIC_LABELS: [&'static str; 9] = [
         "room",
         "oncall",
         "client_channel",
@@ -127,6 +136,7 @@ impl Destination {
         "email",
         "status_page",
         "direct_message",
+        "pager",
     ];
 
     pub fn metric_label(&self) -> &'static str {
@@ -141,6 +151,7 @@ impl Destination {
             Destination::Email { .. } => "email",
             Destination::StatusPage => "status_page",
             Destination::DirectMessage { .. } => "direct_message",
+            Destination::Pager { .. } => "pager",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod effects;
 pub mod email;
 pub mod engine;
 pub mod kb;
+pub mod paging;
 pub mod postmortem;
 pub mod startup;
 pub mod store;

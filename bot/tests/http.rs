@@ -37,7 +37,7 @@ async fn metrics_are_prometheus_text_on_the_private_listener_only() {
     assert!(content_type.starts_with("text/plain"), "{content_type}");
     let text = response.text().await.unwrap();
     // Every counter exists from start, so dashboards and alerts see 0 rather than nothing.
-    for kind in ["room", "webhook", "client_channel", "status_page"] {
+    for kind in ["room", "webhook", "client_channel", "status_page", "pager"] {
         for gauge in [
             "commandpost_outbox_depth",
             "commandpost_outbox_oldest_seconds",

@@ -3,8 +3,8 @@
 use super::{ConfigError, ConfigProblem};
 
 const PREFIX: &str = "COMMANDPOST_";
-const SECTIONS: [&str; 9] = [
-    "http", "slack", "discord", "console", "policy", "triage", "email", "log", "alerts",
+const SECTIONS: [&str; 10] = [
+    "http", "slack", "discord", "console", "policy", "triage", "email", "log", "alerts", "paging",
 ];
 /// Variables of this prefix that are not configuration keys (the command line reads them).
 const NOT_KEYS: [&str; 1] = ["COMMANDPOST_CONFIG"];

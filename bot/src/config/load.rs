@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{delivery, env, paths, secrets, validate, Config, ConfigError, SAMPLE_CONFIG};
+use super::{delivery, env, paging, paths, secrets, validate, Config, ConfigError, SAMPLE_CONFIG};
 
 impl Config {
     /// Loads a file (or the built-in sample when `path` is `None`), applies the environment, validates.
@@ -82,6 +82,7 @@ impl Config {
         let mut problems = validate::problems(&config);
         problems.extend(secrets::problems(&config));
         problems.extend(delivery::problems(&config));
+        problems.extend(paging::problems(&config));
         if problems.is_empty() {
             Ok(config)
         } else {

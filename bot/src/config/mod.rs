@@ -9,6 +9,7 @@ mod env;
 mod load;
 pub mod locate;
 mod log;
+mod paging;
 mod paths;
 mod secrets;
 mod validate;
@@ -28,6 +29,7 @@ pub use alerts::{severity_rank, AlertsConfig};
 pub use clients::{ClientConfig, EmailConfig};
 pub use delivery::{frame_origin, webhook_key};
 pub use log::{LogConfig, LogFormat};
+pub use paging::PagingConfig;
 pub use validate::ConfigProblem;
 
 /// The configuration used when no `--config` is given: one client, `demo`, console only.
@@ -83,6 +85,8 @@ pub struct Config {
     /// How alerts from monitoring become proposals or incidents.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// Escalations page through PagerDuty; absent: no paging.
+    pub paging: Option<PagingConfig>,
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
     #[serde(default)]

@@ -58,6 +58,10 @@ pub struct Incident {
     /// Declared by monitoring and on-call was paged because nobody took command in time.
     #[serde(default)]
     pub commander_paged: bool,
+    /// The client update that was overdue when the incident last escalated (and paged): the
+    /// page stays open until that update is published or the incident is resolved.
+    #[serde(default)]
+    pub paged_for_update: Option<u32>,
 }
 
 impl Incident {
@@ -97,6 +101,7 @@ impl Incident {
             nudged_for: None,
             last_escalated_at: None,
             commander_paged: false,
+            paged_for_update: None,
         })
     }
 
@@ -118,6 +123,16 @@ impl Incident {
         } else {
             self.updates_published + 1
         }
+    }
+
+    /// Whether publishing update `sequence` answers an escalation (so the page is resolved).
+    pub fn update_answers_page(&self, sequence: u32) -> bool {
+        self.paged_for_update == Some(sequence)
+    }
+
+    /// Whether an escalation happened since the last update published: a page is still open.
+    pub fn page_open(&self) -> bool {
+        self.paged_for_update == Some(self.updates_published + 1)
     }
 
     pub fn room_on(&self, platform: &str) -> Option<&RoomRef> {
@@ -185,6 +200,7 @@ impl Incident {
             EventKind::UpdateEscalated { .. } => {
                 self.breaches += 1;
                 self.last_escalated_at = Some(event.at);
+                self.paged_for_update = Some(self.updates_published + 1);
             }
             EventKind::RoomRequested { platform, name } => {
                 if self.room_on(platform).is_none() {

@@ -7,6 +7,7 @@ use super::messages::{message, Deliveries};
 use super::{Engine, EngineError};
 use crate::domain::{EventKind, Incident, Stage, TimelineEvent};
 use crate::effects::{ClientUpdate, Delivery, Destination, MessageKind};
+use crate::paging::PageAction;
 use crate::views::format_time;
 
 /// What the client reads when the commander resolved without a summary or client text.
@@ -53,7 +54,11 @@ impl Engine {
                 "sent_at": format_time(published.at, self.config.timezone_for(&incident.client), published.at),
             }),
         )?;
-        self.to_client(incident, &update, rendered, published.at)
+        let mut deliveries = self.to_client(incident, &update, rendered, published.at)?;
+        if incident.update_answers_page(*sequence) {
+            deliveries.extend(self.page(incident, PageAction::Resolve, "client update published"));
+        }
+        Ok(deliveries)
     }
 
     /// Every client-facing destination of the incident's client that this deployment can reach,
@@ -225,6 +230,9 @@ impl Engine {
             ));
         }
         deliveries.extend(to_client);
+        if incident.page_open() {
+            deliveries.extend(self.page(incident, PageAction::Resolve, "incident resolved"));
+        }
         Ok(deliveries)
     }
 }

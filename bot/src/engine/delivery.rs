@@ -14,6 +14,7 @@ use crate::config::webhook_key;
 use crate::domain::{EventKind, Incident, TimelineEvent};
 use crate::effects::{Destination, MessageKind, OutboxItem, Receipt};
 use crate::email::EmailBody;
+use crate::paging::{self, Page};
 use crate::store::{Change, StatusPost, StoreError};
 use secrecy::ExposeSecret;
 
@@ -214,6 +215,19 @@ impl Engine {
                 };
                 sender.send(to, update, body).await
             }
+            Destination::Pager { action } => {
+                let pager = self.pager.as_ref().ok_or_else(|| {
+                    DeliveryError::permanent("paging is not configured in this deployment")
+                })?;
+                let page = Page::new(
+                    *action,
+                    incident,
+                    &message.text,
+                    item.created_at,
+                    &self.config.http.public_url,
+                );
+                pager.send(&page).await
+            }
             Destination::StatusPage => {
                 let update = message.update.as_ref().ok_or_else(|| {
                     DeliveryError::permanent("the status page only takes client updates")
@@ -344,6 +358,19 @@ impl Engine {
         let destination = &item.delivery.destination;
         metrics::counter!("commandpost_update_delivery_failures_total", "destination" => destination.metric_label()).increment(1);
         warn!(reason = %error.reason, give_up, "delivery failed");
+        if let Destination::Pager { action } = destination {
+            let notice = paging::failure_notice(*action, &error.reason, item.attempts, give_up);
+            let Some(text) = notice else {
+                return Ok(None);
+            };
+            return Ok(Some(Change {
+                timer_at: self.timer_at(incident),
+                incident: incident.clone(),
+                expected_version: version,
+                events: Vec::new(),
+                deliveries: self.room_notice(incident, text, false)?,
+            }));
+        }
         let Some(sequence) = item
             .update_sequence
             .filter(|_| destination.is_client_facing())

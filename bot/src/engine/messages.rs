@@ -5,6 +5,7 @@ use serde_json::json;
 use super::{Engine, EngineError};
 use crate::domain::{deadline, Incident, TimelineEvent};
 use crate::effects::{Action, Delivery, Destination, MessageKind, OutgoingMessage};
+use crate::paging::{self, PageAction};
 use crate::views::{format_time, IncidentView, ViewContext, WithExtras};
 
 pub(super) type Deliveries = Vec<(Option<u32>, Delivery)>;
@@ -265,6 +266,32 @@ impl Engine {
                 },
             ));
         }
+        let client_name = self
+            .config
+            .client(&incident.client)
+            .map_or_else(|| incident.client.to_string(), |c| c.name.clone());
+        let summary =
+            paging::trigger_summary(&client_name, incident, &deadline::human_secs(late_by_secs));
+        deliveries.extend(self.page(incident, PageAction::Trigger, summary));
         Ok(deliveries)
+    }
+
+    /// A PagerDuty event about the incident, when `[paging]` is configured (for a trigger, `text`
+    /// is the alert's summary: see [`paging::trigger_summary`]). Any breach worth waking someone
+    /// for queues one of these.
+    pub(super) fn page(
+        &self,
+        incident: &Incident,
+        action: PageAction,
+        text: impl Into<String>,
+    ) -> Option<(Option<u32>, Delivery)> {
+        self.config.paging.as_ref()?;
+        Some((
+            None,
+            Delivery {
+                destination: Destination::Pager { action },
+                message: message(MessageKind::Escalation, incident, text.into()),
+            },
+        ))
     }
 }

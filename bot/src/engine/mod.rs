@@ -30,6 +30,7 @@ use crate::domain::triage::TriagePolicy;
 use crate::domain::{deadline, Actor, Incident, Policy, UserId};
 use crate::email::EmailSender;
 use crate::kb::Knowledge;
+use crate::paging::PagerSender;
 use crate::store::{Change, Store};
 use crate::templates::Templates;
 use crate::views::ViewContext;
@@ -112,6 +113,8 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     platforms: HashMap<&'static str, Arc<dyn ChatPlatform>>,
     webhook: WebhookSender,
+    /// PagerDuty, when `[paging]` is configured.
+    pager: Option<PagerSender>,
     /// Client email, when `[email]` is configured.
     email: Option<EmailSender>,
     /// Wakes the delivery loop as soon as something is written to the outbox.
@@ -140,6 +143,7 @@ impl Engine {
     ) -> Self {
         Self {
             email: config.email.as_ref().and_then(EmailSender::new),
+            pager: config.paging.as_ref().map(PagerSender::new),
             policy: config.policy(),
             triage: config.triage.policy(),
             knowledge,

@@ -145,6 +145,18 @@ pub enum BenchCommand {
         #[arg(long, default_value = "90s", value_parser = humantime::parse_duration)]
         window: std::time::Duration,
     },
+    /// Alerts posted over HTTP by several senders while open incidents' timers fall due:
+    /// alerts/s accepted, request latency, timer lateness.
+    Alerts {
+        #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+        duration: std::time::Duration,
+        /// Open incidents whose nudges fall due during the run.
+        #[arg(long, default_value_t = 1_000)]
+        incidents: usize,
+        /// `sqlite` (a temporary file) or `postgres` (a throwaway local cluster).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+    },
     /// Client updates across many clients, some of whose webhooks never answer: publish to
     /// confirmed delivery for the healthy ones, with the real worker and outbox.
     Delivery {

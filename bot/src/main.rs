@@ -136,6 +136,16 @@ async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 .await?
                 .to_string()
         }
+        BenchCommand::Alerts {
+            duration,
+            incidents,
+            backend,
+        } => {
+            let url = url(&backend).await?;
+            commandpost::bench::alerts::run(&url, duration, incidents)
+                .await?
+                .to_string()
+        }
         BenchCommand::Delivery {
             clients,
             updates,

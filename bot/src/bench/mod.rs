@@ -1,6 +1,7 @@
 //! `commandpost bench …`: measurements of the speed and memory targets, run on demand
 //! (never as timed assertions in tests).
 
+pub mod alerts;
 pub mod delivery;
 pub mod load;
 pub mod pages;

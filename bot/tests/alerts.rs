@@ -373,7 +373,14 @@ async fn a_storm_of_a_thousand_alerts_makes_one_proposal_and_is_counted() {
 
 #[tokio::test]
 async fn an_incident_monitoring_declared_with_nobody_in_command_after_five_minutes_is_a_breach() {
-    let world = World::new("auto_declare = { critical = \"P1\" }").await;
+    let pager = commandpost_chat_fakes::FakePagerDuty::start()
+        .await
+        .unwrap();
+    let world = World::new(&format!(
+        "auto_declare = {{ critical = \"P1\" }}\n[paging]\npagerduty_routing_key = \"R0123456789abcdef0123456789ABCDE\"\npagerduty_url = \"{}\"",
+        pager.url()
+    ))
+    .await;
     world.post("acme", Some(ACME_TOKEN), ALERTMANAGER).await;
     let missing = |world: &World| {
         world
@@ -398,6 +405,19 @@ async fn an_incident_monitoring_declared_with_nobody_in_command_after_five_minut
     assert!(timeline
         .iter()
         .any(|e| matches!(e.kind, EventKind::CommanderMissing { .. })));
+    let pages: Vec<_> = pager
+        .accepted()
+        .iter()
+        .map(|e| (e["event_action"].clone(), e["dedup_key"].clone()))
+        .collect();
+    assert_eq!(
+        pages,
+        vec![(
+            serde_json::json!("trigger"),
+            serde_json::json!(incident.id.as_str())
+        )],
+        "the breach pages"
+    );
     world
         .app
         .clock

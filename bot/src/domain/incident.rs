@@ -151,6 +151,8 @@ impl Incident {
             EventKind::CommanderMissing { .. } => {
                 self.commander_paged = true;
                 self.breaches += 1;
+                // Paged like an escalation: the next update or the resolution resolves it.
+                self.paged_for_update = Some(self.updates_published + 1);
             }
             EventKind::RoleAssigned { role, user, .. } => self.roles.set(*role, Some(user.clone())),
             EventKind::RoleVacated { role, previous, .. } => {

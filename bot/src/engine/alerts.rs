@@ -200,6 +200,13 @@ impl Engine {
             managers.join(" ")
         );
         let mut deliveries = self.room_notice(incident, text.clone(), false)?;
+        let summary = format!(
+            "{}: {} declared by monitoring has had no commander for {} minutes",
+            self.client_named(&incident.client),
+            incident.id,
+            crate::domain::deadline::COMMANDER_WITHIN.as_secs() / 60
+        );
+        deliveries.extend(self.page(incident, crate::paging::PageAction::Trigger, summary));
         for platform in self.platform_names() {
             deliveries.push((
                 None,

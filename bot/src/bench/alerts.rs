@@ -13,10 +13,9 @@ use super::timers::NullPlatform;
 use super::{peak_rss_mib, percentile};
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::{deadline, Actor, ClientId, EventKind, Incident, Severity, TimelineEvent};
-use crate::domain::{Terms, UserId};
+use crate::domain::{ClientId, EventKind, Severity};
 use crate::startup::{self, App};
-use crate::store::{Change, Store};
+use crate::store::Store;
 
 /// Requests in flight at once, as a handful of Alertmanagers would send.
 const SENDERS: usize = 8;
@@ -94,52 +93,22 @@ pub async fn run(
     )
     .await?;
     // Open incidents whose nudges fall due during the run, as a busy day would have.
-    let actor = Actor {
-        user: UserId::new("bench:commander"),
-        is_manager: false,
-    };
-    let contract = Default::default();
-    let terms = Terms {
-        policy: &policy,
-        client: &contract,
-    };
     let start = Utc::now() + chrono::Duration::seconds(3);
     for n in 0..incidents {
         let offset = duration.mul_f64(n as f64 / incidents.max(1) as f64);
         // First update due one hour after declaring: the nudge falls at start + offset.
         let declared_at = start + chrono::Duration::from_std(offset)? - chrono::Duration::hours(1)
             + chrono::Duration::seconds(10);
-        let id = app.store.next_incident_id(2026).await?;
         let client = ClientId::parse(&format!("client-{}", n % CLIENTS))?;
-        let (mut incident, declared) = Incident::declare(
-            id,
-            client,
+        super::seed_incident(
+            app.store.as_ref(),
+            &policy,
+            &client,
+            n,
             Severity::P1,
-            format!("Outage {n}"),
-            &actor,
             declared_at,
-            terms,
-        );
-        let opened = TimelineEvent {
-            at: declared_at,
-            actor: None,
-            kind: EventKind::RoomOpened {
-                platform: "bench".into(),
-                room: format!("room-{n}"),
-                name: format!("room-{n}"),
-                brief: None,
-            },
-        };
-        incident.apply(&opened);
-        app.store
-            .commit(Change {
-                timer_at: deadline::next_timer(&incident, &policy).map(|t| t.at),
-                incident,
-                expected_version: 0,
-                events: vec![declared, opened],
-                deliveries: Vec::new(),
-            })
-            .await?;
+        )
+        .await?;
     }
     let (stop, stopped) = watch::channel(false);
     let listener = startup::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;

@@ -18,11 +18,10 @@ use super::{peak_rss_mib, percentile};
 use crate::clock::SystemClock;
 use crate::commands::{Command, IncidentCommand, UserRef};
 use crate::config::Config;
-use crate::domain::{deadline, Actor, ClientId, EventKind, Incident, Severity, Terms};
-use crate::domain::{TimelineEvent, UserId};
+use crate::domain::UserId;
+use crate::domain::{Actor, ClientId, Severity};
 use crate::engine::{Request, IN_FLIGHT, MAX_IN_FLIGHT, SLOW_AFTER};
 use crate::startup::App;
-use crate::store::{Change, Store};
 
 pub struct DeliveryBenchReport {
     pub backend: String,
@@ -139,47 +138,14 @@ pub async fn run(
         user: UserId::new("bench:commander"),
         is_manager: false,
     };
-    let contract = Default::default();
-    let terms = Terms {
-        policy: &policy,
-        client: &contract,
-    };
     // One incident per update, its room already open, spread over the clients.
     let now = Utc::now();
     let mut ids = Vec::with_capacity(updates);
     for n in 0..updates {
         let client = ClientId::parse(&format!("client-{}", n % clients))?;
-        let id = app.store.next_incident_id(2026).await?;
-        ids.push(id.to_string());
-        let (mut incident, declared) = Incident::declare(
-            id,
-            client,
-            Severity::P2,
-            format!("Outage {n}"),
-            &actor,
-            now,
-            terms,
-        );
-        let opened = TimelineEvent {
-            at: now,
-            actor: None,
-            kind: EventKind::RoomOpened {
-                platform: "bench".into(),
-                room: format!("room-{n}"),
-                name: format!("room-{n}"),
-                brief: None,
-            },
-        };
-        incident.apply(&opened);
-        app.store
-            .commit(Change {
-                timer_at: deadline::next_timer(&incident, &policy).map(|t| t.at),
-                incident,
-                expected_version: 0,
-                events: vec![declared, opened],
-                deliveries: Vec::new(),
-            })
+        let id = super::seed_incident(app.store.as_ref(), &policy, &client, n, Severity::P2, now)
             .await?;
+        ids.push(id.to_string());
     }
     let (stop, stopped) = watch::channel(false);
     let worker = app.spawn_workers(stopped);

@@ -7,6 +7,65 @@ pub mod load;
 pub mod pages;
 pub mod timers;
 
+use chrono::{DateTime, Utc};
+
+use crate::domain::{deadline, Actor, ClientId, EventKind, Incident, IncidentId, Policy, Severity};
+use crate::domain::{Terms, TimelineEvent, UserId};
+use crate::store::{Change, Store};
+
+/// An open incident `Outage <n>` for `client`, declared at `declared_at` by the bench's
+/// commander with its room `room-<n>` already open on the bench platform, committed with its
+/// timer: what every benchmark starts from.
+pub async fn seed_incident(
+    store: &dyn Store,
+    policy: &Policy,
+    client: &ClientId,
+    n: usize,
+    severity: Severity,
+    declared_at: DateTime<Utc>,
+) -> anyhow::Result<IncidentId> {
+    let actor = Actor {
+        user: UserId::new("bench:commander"),
+        is_manager: false,
+    };
+    let contract = Default::default();
+    let terms = Terms {
+        policy,
+        client: &contract,
+    };
+    let id = store.next_incident_id(2026).await?;
+    let (mut incident, declared) = Incident::declare(
+        id.clone(),
+        client.clone(),
+        severity,
+        format!("Outage {n}"),
+        &actor,
+        declared_at,
+        terms,
+    );
+    let opened = TimelineEvent {
+        at: declared_at,
+        actor: None,
+        kind: EventKind::RoomOpened {
+            platform: "bench".into(),
+            room: format!("room-{n}"),
+            name: format!("room-{n}"),
+            brief: None,
+        },
+    };
+    incident.apply(&opened);
+    store
+        .commit(Change {
+            timer_at: deadline::next_timer(&incident, policy).map(|t| t.at),
+            incident,
+            expected_version: 0,
+            events: vec![declared, opened],
+            deliveries: Vec::new(),
+        })
+        .await?;
+    Ok(id)
+}
+
 /// Peak resident memory of this process in MiB (Linux `VmHWM`), if the system tells.
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

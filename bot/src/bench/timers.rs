@@ -12,11 +12,11 @@ use super::{peak_rss_mib, percentile};
 use crate::chat::{ChatPlatform, DeliveryError};
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::domain::{deadline, EventKind, Incident, IncidentId, Policy, TimelineEvent, UserId};
-use crate::domain::{Actor, ClientId, Severity, Terms};
+use crate::domain::{ClientId, Severity};
+use crate::domain::{EventKind, Incident, Policy};
 use crate::effects::{OutboxItem, Receipt};
 use crate::startup::App;
-use crate::store::{Change, IncidentFilter, Store};
+use crate::store::{IncidentFilter, Store};
 
 /// A platform that accepts everything at once, so the benchmark measures the bot.
 pub(super) struct NullPlatform;
@@ -123,51 +123,21 @@ pub async fn run(
     let start = Utc::now()
         + chrono::Duration::seconds(5)
         + chrono::Duration::from_std(setup_estimate(count))?;
-    let contract = Default::default();
-    let terms = Terms {
-        policy: &policy,
-        client: &contract,
-    };
     let client = ClientId::parse("bench")?;
-    let actor = Actor {
-        user: UserId::new("bench:declarer"),
-        is_manager: false,
-    };
     for n in 0..count {
         let offset = spread.mul_f64(n as f64 / count.max(1) as f64);
         // Declared so that the nudge (due − 10 s) falls at start + offset.
         let declared_at =
             start + chrono::Duration::from_std(offset)? - chrono::Duration::seconds(10);
-        let id: IncidentId = store.next_incident_id(2026).await?;
-        let (mut incident, declared) = Incident::declare(
-            id,
-            client.clone(),
+        super::seed_incident(
+            store.as_ref(),
+            &policy,
+            &client,
+            n,
             Severity::P1,
-            format!("Outage {n}"),
-            &actor,
             declared_at,
-            terms,
-        );
-        let opened = TimelineEvent {
-            at: declared_at,
-            actor: None,
-            kind: EventKind::RoomOpened {
-                platform: "bench".into(),
-                room: format!("room-{n}"),
-                name: format!("room-{n}"),
-                brief: None,
-            },
-        };
-        incident.apply(&opened);
-        store
-            .commit(Change {
-                timer_at: deadline::next_timer(&incident, &policy).map(|t| t.at),
-                incident,
-                expected_version: 0,
-                events: vec![declared, opened],
-                deliveries: Vec::new(),
-            })
-            .await?;
+        )
+        .await?;
     }
     let setup = setup_started.elapsed();
     let (stop, stopped) = watch::channel(false);

@@ -207,21 +207,11 @@ impl Engine {
             crate::domain::deadline::COMMANDER_WITHIN.as_secs() / 60
         );
         deliveries.extend(self.page(incident, crate::paging::PageAction::Trigger, summary));
-        for platform in self.platform_names() {
-            deliveries.push((
-                None,
-                crate::effects::Delivery {
-                    destination: crate::effects::Destination::OnCall {
-                        platform: platform.to_owned(),
-                    },
-                    message: crate::effects::OutgoingMessage::new(
-                        crate::effects::MessageKind::Escalation,
-                        Some(incident.id.clone()),
-                        text.clone(),
-                    ),
-                },
-            ));
-        }
+        deliveries.extend(self.oncall_notice(
+            incident,
+            crate::effects::MessageKind::Escalation,
+            &text,
+        ));
         Ok(deliveries)
     }
 

@@ -218,17 +218,7 @@ impl Engine {
         let to_client = self.to_client(incident, &update, notice.clone(), resolved.at)?;
         let text = self.render("resolution", incident, json!({ "client_notice": notice }))?;
         let mut deliveries = self.room_notice(incident, text.clone(), true)?;
-        for platform in self.platform_names() {
-            deliveries.push((
-                None,
-                Delivery {
-                    destination: Destination::OnCall {
-                        platform: platform.to_owned(),
-                    },
-                    message: message(MessageKind::Resolution, incident, text.clone()),
-                },
-            ));
-        }
+        deliveries.extend(self.oncall_notice(incident, MessageKind::Resolution, &text));
         deliveries.extend(to_client);
         if incident.page_open() {
             deliveries.extend(self.page(incident, PageAction::Resolve, "incident resolved"));

@@ -255,17 +255,7 @@ impl Engine {
                 )
             })
             .collect();
-        for platform in self.platform_names() {
-            deliveries.push((
-                None,
-                Delivery {
-                    destination: Destination::OnCall {
-                        platform: platform.to_owned(),
-                    },
-                    message: message(MessageKind::Escalation, incident, text.clone()),
-                },
-            ));
-        }
+        deliveries.extend(self.oncall_notice(incident, MessageKind::Escalation, &text));
         let client_name = self
             .config
             .client(&incident.client)
@@ -274,6 +264,29 @@ impl Engine {
             paging::trigger_summary(&client_name, incident, &deadline::human_secs(late_by_secs));
         deliveries.extend(self.page(incident, PageAction::Trigger, summary));
         Ok(deliveries)
+    }
+
+    /// `text` about the incident in the on-call channel of every platform.
+    pub(super) fn oncall_notice(
+        &self,
+        incident: &Incident,
+        kind: MessageKind,
+        text: &str,
+    ) -> Deliveries {
+        self.platform_names()
+            .into_iter()
+            .map(|platform| {
+                (
+                    None,
+                    Delivery {
+                        destination: Destination::OnCall {
+                            platform: platform.to_owned(),
+                        },
+                        message: message(kind, incident, text.to_owned()),
+                    },
+                )
+            })
+            .collect()
     }
 
     /// A PagerDuty event about the incident, when `[paging]` is configured (for a trigger, `text`

@@ -26,4 +26,6 @@ pub use roles::{Role, Roles};
 pub use severity::{Severity, Stage};
 
 #[cfg(test)]
+mod deadline_tests;
+#[cfg(test)]
 mod tests;

@@ -263,4 +263,6 @@ mod review_tests;
 #[cfg(test)]
 mod support_tests;
 #[cfg(test)]
+mod migration_parity;
+#[cfg(test)]
 mod tests;

@@ -7,10 +7,10 @@ use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use crate::chat::DeliveryError;
 use crate::config::EmailConfig;
 use crate::domain::Stage;
 use crate::effects::{ClientUpdate, Receipt};
+use crate::engine::port::DeliveryError;
 
 /// A server that has not answered in this long is treated as down and retried later.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);

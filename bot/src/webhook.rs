@@ -9,8 +9,8 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use crate::chat::DeliveryError;
 use crate::effects::{ClientUpdate, Receipt};
+use crate::engine::port::DeliveryError;
 
 #[derive(Debug, Serialize)]
 struct WebhookBody<'a> {

@@ -1,4 +1,6 @@
-//! The port every chat platform implements, and the adapters: each platform is one folder here.
+//! The chat adapters: each platform is one folder here. The port they implement
+//! (`ChatPlatform`, `DeliveryError`, `RoomProgress`) lives in the engine (`engine::port`):
+//! adapters depend on the engine, never the other way round.
 
 pub mod console;
 pub mod discord;
@@ -11,108 +13,12 @@ use axum::Router;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use thiserror::Error;
+
 use crate::config::Config;
 use crate::engine::Engine;
 
-use std::time::Duration;
-
-use async_trait::async_trait;
-
-use thiserror::Error;
-
-use crate::domain::Incident;
-use crate::effects::{OutboxItem, Receipt};
-
-/// Why a delivery did not go through, and whether to try again.
-#[derive(Debug, Clone, Error)]
-#[error("{reason}")]
-pub struct DeliveryError {
-    pub reason: String,
-    /// The platform asked us to wait this long (HTTP 429 `Retry-After`).
-    pub retry_after: Option<Duration>,
-    /// Retrying cannot help (e.g. the bot lacks a permission).
-    pub permanent: bool,
-}
-
-impl DeliveryError {
-    pub fn transient(reason: impl Into<String>) -> Self {
-        Self {
-            reason: reason.into(),
-            retry_after: None,
-            permanent: false,
-        }
-    }
-
-    pub fn permanent(reason: impl Into<String>) -> Self {
-        Self {
-            reason: reason.into(),
-            retry_after: None,
-            permanent: true,
-        }
-    }
-}
-
-/// Where a platform records how far opening a room got, step by step, in the store: the room
-/// is bound to its incident as soon as it exists (so commands typed there work before the brief
-/// is pinned), and a restart resumes from the incident's record instead of creating a second room.
-#[async_trait]
-pub trait RoomProgress: Send + Sync {
-    /// The room exists (`brief: None`), or its brief was posted (`brief: Some`).
-    async fn record(&self, room: &crate::effects::OpenedRoom) -> Result<(), DeliveryError>;
-    /// Whether `room` (on this platform) is already the room of another incident.
-    async fn taken_by_another(&self, room: &str) -> Result<bool, DeliveryError>;
-}
-
-/// A chat platform's outbound side: it delivers outbox items addressed to it.
-#[async_trait]
-pub trait ChatPlatform: Send + Sync + 'static {
-    /// The platform's name in destinations and user ids (`slack`, `discord`, `console`).
-    fn name(&self) -> &'static str;
-
-    /// Delivers one item: opens a room, posts to a room, the on-call channel or a client channel,
-    /// or refreshes the pinned brief. The incident gives the room ids.
-    async fn deliver(
-        &self,
-        item: &OutboxItem,
-        incident: &Incident,
-    ) -> Result<Receipt, DeliveryError>;
-
-    /// Opens an incident's room, recording each step through `progress`. Platforms whose
-    /// rooms take one call (the console) keep the default, which just delivers.
-    async fn open_room(
-        &self,
-        item: &OutboxItem,
-        incident: &Incident,
-        progress: &dyn RoomProgress,
-    ) -> Result<Receipt, DeliveryError> {
-        let _ = progress;
-        self.deliver(item, incident).await
-    }
-
-    /// Sends one person a private message (a sign-in link). The outbox queues only the request
-    /// for a link; the worker mints the link and calls this, so no usable link is ever stored.
-    /// Platforms without direct messages refuse it.
-    async fn direct_message(
-        &self,
-        user: &crate::domain::UserId,
-        _text: &str,
-    ) -> Result<Receipt, DeliveryError> {
-        Err(DeliveryError::permanent(format!(
-            "the {} adapter cannot send {user} a direct message",
-            self.name()
-        )))
-    }
-
-    /// Delivers an item about no incident (level-1 triage): to the on-call channel or a
-    /// client's support channel. Platforms without triage support refuse it.
-    async fn deliver_unbound(&self, item: &OutboxItem) -> Result<Receipt, DeliveryError> {
-        Err(DeliveryError::permanent(format!(
-            "the {} adapter cannot deliver {} messages",
-            self.name(),
-            item.delivery.destination.label()
-        )))
-    }
-}
+pub use crate::engine::port::{ChatPlatform, DeliveryError, RoomProgress};
 
 /// Why an adapter could not start.
 #[derive(Debug, Error)]

@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tracing::{info, instrument, warn};
 
+use super::port::DeliveryError;
 use super::room_progress::RoomRecorder;
 use super::{Engine, EngineError};
-use crate::chat::DeliveryError;
 use crate::config::webhook_key;
 use crate::domain::{EventKind, Incident, TimelineEvent};
 use crate::effects::{Destination, MessageKind, OutboxItem, Receipt};

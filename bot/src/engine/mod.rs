@@ -10,6 +10,7 @@ mod error;
 mod kb_draft;
 mod links;
 mod messages;
+pub mod port;
 mod review;
 mod room_progress;
 mod timers;
@@ -22,7 +23,6 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::chat::ChatPlatform;
 use crate::clock::Clock;
 use crate::commands::{Command, UserRef};
 use crate::config::Config;
@@ -35,6 +35,7 @@ use crate::store::{Change, Store};
 use crate::templates::Templates;
 use crate::views::ViewContext;
 use crate::webhook::WebhookSender;
+use port::ChatPlatform;
 
 pub use alerts::AlertOutcome;
 pub use dispatch::{IN_FLIGHT, LEASE, MAX_IN_FLIGHT, SLOW_AFTER};

@@ -6,8 +6,8 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
+use super::port::{ChatPlatform, DeliveryError};
 use super::{Engine, EngineError, Request, Response};
-use crate::chat::{ChatPlatform, DeliveryError};
 use crate::domain::review::Postmortem;
 use crate::domain::{EventKind, IncidentId, Policy, TimelineEvent, UserId};
 use crate::effects::{Delivery, Destination, MessageKind, OutgoingMessage, Receipt};

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use tracing::info;
 
+use super::port::{DeliveryError, RoomProgress};
 use super::Engine;
-use crate::chat::{DeliveryError, RoomProgress};
 use crate::domain::{EventKind, IncidentId, TimelineEvent};
 use crate::effects::OpenedRoom;
 use crate::store::{Change, StoreError};

@@ -259,10 +259,10 @@ macro_rules! on_both_backends {
 }
 
 #[cfg(test)]
+mod migration_parity;
+#[cfg(test)]
 mod review_tests;
 #[cfg(test)]
 mod support_tests;
-#[cfg(test)]
-mod migration_parity;
 #[cfg(test)]
 mod tests;

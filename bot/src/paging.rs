@@ -217,20 +217,9 @@ impl PagerSender {
             .json(&self.body(page))
             .send()
             .await
-            .map_err(|e| {
-                DeliveryError::transient(if e.is_timeout() {
-                    "PagerDuty timed out".to_owned()
-                } else {
-                    format!("PagerDuty could not be reached ({})", e.without_url())
-                })
-            })?;
+            .map_err(|e| crate::webhook::unanswered("PagerDuty", e))?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = crate::webhook::retry_after(response.headers());
         let answer: Answer = response
             .bytes()
             .await

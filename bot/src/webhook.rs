@@ -83,13 +83,11 @@ impl WebhookSender {
                 .header("webhook-id", &message_id)
                 .header("webhook-timestamp", timestamp.to_string());
         }
-        let response = request.body(body).send().await.map_err(|e| {
-            DeliveryError::transient(if e.is_timeout() {
-                "the webhook timed out".to_owned()
-            } else {
-                format!("the webhook could not be reached ({})", e.without_url())
-            })
-        })?;
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| unanswered("the webhook", e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(Receipt {
@@ -97,18 +95,32 @@ impl WebhookSender {
                 room: None,
             });
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(response.headers());
         Err(DeliveryError {
             reason: format!("the webhook answered HTTP {}", status.as_u16()),
             retry_after,
             permanent: false,
         })
     }
+}
+
+/// A request that got no answer: a timeout or an unreachable host, retried (never naming the
+/// URL, which may carry a token).
+pub fn unanswered(what: &str, error: reqwest::Error) -> DeliveryError {
+    DeliveryError::transient(if error.is_timeout() {
+        format!("{what} timed out")
+    } else {
+        format!("{what} could not be reached ({})", error.without_url())
+    })
+}
+
+/// A `Retry-After` in whole seconds, when the answer carries one.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 /// `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, as Standard Webhooks defines it.

@@ -3,18 +3,15 @@
 //! accepted, request latency and how late the timers fired.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::timers::NullPlatform;
 use super::{peak_rss_mib, percentile};
-use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::{ClientId, EventKind, Severity};
-use crate::startup::{self, App};
+use crate::startup;
 use crate::store::Store;
 
 /// Requests in flight at once, as a handful of Alertmanagers would send.
@@ -85,13 +82,7 @@ pub async fn run(
     }
     let config = Config::from_toml(&text, "bench", Vec::new())?;
     let policy = config.policy();
-    let app = App::build(
-        config,
-        Arc::new(SystemClock),
-        None,
-        vec![Arc::new(NullPlatform)],
-    )
-    .await?;
+    let app = super::bench_app(config).await?;
     // Open incidents whose nudges fall due during the run, as a busy day would have.
     let start = Utc::now() + chrono::Duration::seconds(3);
     for n in 0..incidents {

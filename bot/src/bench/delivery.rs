@@ -13,15 +13,12 @@ use axum::Router;
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::timers::NullPlatform;
 use super::{peak_rss_mib, percentile};
-use crate::clock::SystemClock;
 use crate::commands::{Command, IncidentCommand, UserRef};
 use crate::config::Config;
 use crate::domain::UserId;
 use crate::domain::{Actor, ClientId, Severity};
 use crate::engine::{Request, IN_FLIGHT, MAX_IN_FLIGHT, SLOW_AFTER};
-use crate::startup::App;
 
 pub struct DeliveryBenchReport {
     pub backend: String,
@@ -127,13 +124,7 @@ pub async fn run(
     }
     let config = Config::from_toml(&text, "bench", Vec::new())?;
     let policy = config.policy();
-    let app = App::build(
-        config,
-        Arc::new(SystemClock),
-        None,
-        vec![Arc::new(NullPlatform)],
-    )
-    .await?;
+    let app = super::bench_app(config).await?;
     let actor = Actor {
         user: UserId::new("bench:commander"),
         is_manager: false,

@@ -13,6 +13,18 @@ use crate::domain::{deadline, Actor, ClientId, EventKind, Incident, IncidentId, 
 use crate::domain::{Terms, TimelineEvent, UserId};
 use crate::store::{Change, Store};
 
+/// The real application on `config`, its chat a platform that accepts everything at once, so
+/// a benchmark measures the bot.
+pub async fn bench_app(config: crate::config::Config) -> anyhow::Result<crate::startup::App> {
+    Ok(crate::startup::App::build(
+        config,
+        std::sync::Arc::new(crate::clock::SystemClock),
+        None,
+        vec![std::sync::Arc::new(timers::NullPlatform)],
+    )
+    .await?)
+}
+
 /// An open incident `Outage <n>` for `client`, declared at `declared_at` by the bench's
 /// commander with its room `room-<n>` already open on the bench platform, committed with its
 /// timer: what every benchmark starts from.

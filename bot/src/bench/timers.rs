@@ -1,7 +1,6 @@
 //! Timer benchmark: thousands of open incidents whose nudges and escalations fall due over a
 //! spread of time; reports how late each fired, peak memory, and the query plan that finds them.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -10,12 +9,10 @@ use tokio::sync::watch;
 
 use super::{peak_rss_mib, percentile};
 use crate::chat::{ChatPlatform, DeliveryError};
-use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::{ClientId, Severity};
 use crate::domain::{EventKind, Incident, Policy};
 use crate::effects::{OutboxItem, Receipt};
-use crate::startup::App;
 use crate::store::{IncidentFilter, Store};
 
 /// A platform that accepts everything at once, so the benchmark measures the bot.
@@ -111,13 +108,7 @@ pub async fn run(
 ) -> anyhow::Result<TimerBenchReport> {
     let config = bench_config(database_url);
     let policy: Policy = config.policy();
-    let app = App::build(
-        config,
-        Arc::new(SystemClock),
-        None,
-        vec![Arc::new(NullPlatform)],
-    )
-    .await?;
+    let app = super::bench_app(config).await?;
     let store = app.store.clone();
     let setup_started = Instant::now();
     let start = Utc::now()

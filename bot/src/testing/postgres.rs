@@ -97,10 +97,13 @@ fn start_cluster() -> Cluster {
     );
     let port = free_port();
     let postgres = find_binary("postgres");
-    // The watchdog stops the server when this test process is gone, however it ends.
+    // The watchdog stops the server when this test process is gone, however it ends, and then
+    // removes the cluster's directory (a few hundred megabytes each; left behind, every test
+    // process would leak one into /tmp).
     let script = format!(
         "{postgres} -D {data} -p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 > {dir}/server.log 2>&1 & pid=$!; \
-         while [ -d /proc/{parent} ] && kill -0 $pid 2>/dev/null; do sleep 1; done; kill -INT $pid 2>/dev/null",
+         while [ -d /proc/{parent} ] && kill -0 $pid 2>/dev/null; do sleep 1; done; kill -INT $pid 2>/dev/null; \
+         wait $pid; rm -rf {dir}",
         postgres = postgres.display(),
         data = data.display(),
         dir = dir.display(),

@@ -46,6 +46,7 @@ pub(super) async fn api(
             .and_then(Value::as_str)
             .map(str::to_string),
         at: SystemTime::now(),
+        held: None,
     };
     if let Err(rejection) = outcome {
         let mut body = json!({"ok": false, "error": rejection.error});
@@ -61,6 +62,10 @@ pub(super) async fn api(
     let fault = lock(&inner.faults)
         .get_mut(&req.method)
         .and_then(VecDeque::pop_front);
+    let held = match fault {
+        Some(Fault::Timeout(delay)) => Some(delay),
+        _ => None,
+    };
     let (status, body, retry_after) = match fault {
         Some(Fault::RateLimited { retry_after_secs }) => (
             429,
@@ -75,7 +80,10 @@ pub(super) async fn api(
         }
         None => (200, run_method(&inner, &req), None),
     };
-    lock(&inner.calls).push(record(status, &body));
+    lock(&inner.calls).push(SlackCall {
+        held,
+        ..record(status, &body)
+    });
     let mut response = slack_json(status, body);
     if let Some(secs) = retry_after {
         response

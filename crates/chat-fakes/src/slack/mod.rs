@@ -66,6 +66,8 @@ pub struct SlackCall {
     pub error: Option<String>,
     /// When the call arrived.
     pub at: SystemTime,
+    /// How long the fake held the answer back (an injected [`Fault::Timeout`]).
+    pub held: Option<Duration>,
 }
 
 /// A body POSTed to a `response_url` the fake handed out.

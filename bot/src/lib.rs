@@ -7,9 +7,10 @@ pub mod chat;
 pub mod check;
 pub mod client_text;
 pub mod clock;
-pub mod commands;
+// The pure core lives in its own crate so the compiler keeps it free of IO; re-exported here so
+// the rest of the bot names it as before (`crate::domain::…`, `crate::commands::…`).
+pub use commandpost_core::{commands, domain};
 pub mod config;
-pub mod domain;
 pub mod effects;
 pub mod email;
 pub mod engine;

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::kb::Knowledge;
-use crate::store::{SqlStore, Store, StoreError};
+use crate::store::{SqlStore, Store, StoreError, TriageStore};
 use crate::templates::{TemplateError, Templates};
 use crate::web::{self, WebState};
 

@@ -103,23 +103,23 @@ pub const COUNTERS: &[CounterInfo] = &[
         help: "Plain messages seen in client support channels, by platform",
     },
     CounterInfo {
-        name: "commandpost_l1_requests_total",
+        name: "commandpost_triage_requests_total",
         help: "Level-1 questions asked, by client",
     },
     CounterInfo {
-        name: "commandpost_l1_deflections_total",
+        name: "commandpost_triage_deflections_total",
         help: "Level-1 questions an article solved, by client",
     },
     CounterInfo {
-        name: "commandpost_l1_escalations_total",
+        name: "commandpost_triage_escalations_total",
         help: "Level-1 questions handed to a person, by client",
     },
     CounterInfo {
-        name: "commandpost_l1_burst_alerts_total",
+        name: "commandpost_triage_burst_alerts_total",
         help: "Bursts of alike questions reported to on-call, by client",
     },
     CounterInfo {
-        name: "commandpost_l1_tickets_throttled_total",
+        name: "commandpost_triage_tickets_throttled_total",
         help: "Tickets refused because one asker opened too many in an hour",
     },
 ];

@@ -5,8 +5,8 @@
 
 mod discord_support;
 
+use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::{Severity, UserId};
-use commandpost::store::SupportOutcome;
 use commandpost::testing::app::spawn_app;
 use commandpost_chat_fakes::discord::DiscordMessage;
 use commandpost_chat_fakes::{discord_test_keys, FakeDiscord};
@@ -144,9 +144,9 @@ impl Triage {
         Harness::reply_text(&answer)
     }
 
-    async fn request(&self, id: i64) -> commandpost::store::SupportRequest {
+    async fn request(&self, id: i64) -> commandpost::domain::triage::TriageRequest {
         let store = self.h.app.app.engine.store();
-        store.support_request(id).await.unwrap().unwrap()
+        store.triage_request(id).await.unwrap().unwrap()
     }
 }
 
@@ -186,7 +186,7 @@ async fn help_suggests_the_asking_clients_articles_and_solved_is_recorded() {
     assert!(refused.contains("only the person who asked"), "{refused}");
     let solved = t.click(ALICE, ACME_SUPPORT, None, "cp:solved:1").await;
     assert!(solved.contains("marked as solved"), "{solved}");
-    assert_eq!(t.request(1).await.outcome, SupportOutcome::Solved);
+    assert_eq!(t.request(1).await.outcome, TriageOutcome::Solved);
     t.h.app.settle().await;
     let oncall = posts(&t, ONCALL);
     assert_eq!(oncall.len(), 1, "only globex's escalation: {oncall:?}");
@@ -266,7 +266,7 @@ async fn a_question_no_article_fits_is_escalated_at_once() {
     assert_eq!(oncall.len(), 1, "{oncall:?}");
     assert!(oncall[0].content.contains("no article fits"), "{oncall:?}");
     assert_eq!(custom_ids(&oncall[0].components), ["cp:take_ticket:1"]);
-    assert_eq!(t.request(1).await.outcome, SupportOutcome::Escalated);
+    assert_eq!(t.request(1).await.outcome, TriageOutcome::Escalated);
     t.h.assert_no_rejected_calls();
 }
 
@@ -374,6 +374,6 @@ async fn a_gateway_message_in_a_support_channel_is_answered_with_a_reply() {
         t.request(1).await.asker,
         UserId::new(format!("discord:{CAROL}"))
     );
-    assert_eq!(t.request(1).await.outcome, SupportOutcome::Solved);
+    assert_eq!(t.request(1).await.outcome, TriageOutcome::Solved);
     t.h.assert_no_rejected_calls();
 }

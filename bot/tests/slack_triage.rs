@@ -4,8 +4,8 @@
 
 mod slack_support;
 
+use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::{Severity, UserId};
-use commandpost::store::SupportOutcome;
 use serde_json::{json, Value};
 use slack_support::*;
 
@@ -136,10 +136,10 @@ impl Triage {
         body
     }
 
-    async fn outcome(&self, request: &str) -> commandpost::store::SupportRequest {
+    async fn outcome(&self, request: &str) -> commandpost::domain::triage::TriageRequest {
         let store = self.h.app.app.engine.store();
         store
-            .support_request(request.parse().unwrap())
+            .triage_request(request.parse().unwrap())
             .await
             .unwrap()
             .unwrap()
@@ -195,7 +195,7 @@ async fn this_solved_it_is_recorded_and_only_the_asker_may_say_so() {
     assert!(text(&refused).contains("only the person who asked"));
     let solved = t.click(ALICE, ACME_SUPPORT, "cp_solved", &request).await;
     assert!(text(&solved).contains("marked as solved"), "{solved}");
-    assert_eq!(t.outcome(&request).await.outcome, SupportOutcome::Solved);
+    assert_eq!(t.outcome(&request).await.outcome, TriageOutcome::Solved);
     t.h.app.settle().await;
     assert!(posts(&t, ONCALL).is_empty(), "a deflection bothers nobody");
     t.done();
@@ -258,7 +258,7 @@ async fn a_question_no_article_fits_is_escalated_at_once() {
     assert_eq!(oncall.len(), 1, "{oncall:?}");
     assert!(oncall[0].0.contains("no article fits"), "{oncall:?}");
     let request = value_of(&oncall[0].1, "cp_take_ticket");
-    assert_eq!(t.outcome(&request).await.outcome, SupportOutcome::Escalated);
+    assert_eq!(t.outcome(&request).await.outcome, TriageOutcome::Escalated);
     t.done();
 }
 

@@ -10,11 +10,12 @@ use commandpost::chat::ChatPlatform;
 use commandpost::clock::ManualClock;
 use commandpost::commands::{self, Command, TriageCommand, UserRef};
 use commandpost::config::Config;
+use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::UserId;
 use commandpost::effects::{Action, Destination};
 use commandpost::engine::{Request, Response};
 use commandpost::startup::App;
-use commandpost::store::{Store, SupportOutcome};
+use commandpost::store::{Store, TriageStore};
 use commandpost::testing::recording::RecordingPlatform;
 
 struct World {
@@ -73,8 +74,8 @@ public_status = true
         }
     }
 
-    async fn send(&self, user: &str, room: &str, command: Command) -> Result<Response, String> {
-        let request = Request {
+    fn request(&self, user: &str, room: &str, command: Command) -> Request {
+        Request {
             platform: "console",
             user: UserId::new(format!("console:{user}")),
             room: Some(room.to_owned()),
@@ -82,7 +83,11 @@ public_status = true
             resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
             // The console has no outsiders; who may command is tested per platform.
             responder: true,
-        };
+        }
+    }
+
+    async fn send(&self, user: &str, room: &str, command: Command) -> Result<Response, String> {
+        let request = self.request(user, room, command);
         let result = self
             .app
             .engine
@@ -210,11 +215,11 @@ async fn solved_is_a_deflection_and_only_the_asker_may_say_so() {
     let stored = world
         .app
         .store
-        .support_request(request)
+        .triage_request(request)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.outcome, SupportOutcome::Solved);
+    assert_eq!(stored.outcome, TriageOutcome::Solved);
     assert!(world.oncall().is_empty(), "a deflection bothers nobody");
     let late = world
         .send(
@@ -338,7 +343,7 @@ async fn three_people_asking_alike_is_a_possible_major_incident() {
         .await
         .unwrap();
     assert!(declared.text.contains("Declared INC-"), "{}", declared.text);
-    let linked = world.app.store.support_request(1).await.unwrap().unwrap();
+    let linked = world.app.store.triage_request(1).await.unwrap().unwrap();
     assert!(linked.incident_id.is_some());
     let status = world
         .ask("fay", "acme", "outlook is not opening")
@@ -644,5 +649,152 @@ async fn this_solved_it_teaches_the_askers_client_only_and_survives_a_restart() 
     assert_eq!(
         learned,
         vec![("acme".to_owned(), kept[0].slug.clone(), question.to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_answered_with_an_article_tells_the_asker_and_teaches_their_client_only() {
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/all-MiniLM-L6-v2");
+    let world = World::with_triage(&format!("model_dir = \"{}\"", model.display())).await;
+    let question = "the remote desktop thing keeps bouncing me back to the start page";
+    let before = world.app.engine.knowledge().search("acme", question, 3);
+    assert!(
+        before
+            .first()
+            .is_none_or(|hit| hit.slug != "acme-citrix-gateway"),
+        "the article is not found by itself yet: {before:?}"
+    );
+    let answer = world.ask("ann", "acme", question).await.unwrap();
+    let ticket = match answer.actions.iter().find_map(|a| match a {
+        Action::Solved { request } => Some(*request),
+        _ => None,
+    }) {
+        // Suggested: ann says they did not help, which makes it a ticket.
+        Some(request) => {
+            world
+                .send(
+                    "ann",
+                    "support:acme",
+                    Command::Triage(TriageCommand::StillNeedHelp { request }),
+                )
+                .await
+                .unwrap();
+            request
+        }
+        None => 1,
+    };
+    let answer_with =
+        |slug: &str| commands::parse(&format!("/incident answer TKT-{ticket:04} {slug}")).unwrap();
+
+    // Another client's article, or one that does not exist, cannot answer acme's ticket; a
+    // client's staff cannot answer at all.
+    let refused = world
+        .send("olga", "oncall", answer_with("globex-sap-portal"))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("only be answered with an article its client can read"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("Globex"),
+        "no other client is named: {refused}"
+    );
+    let missing = world
+        .send("olga", "oncall", answer_with("no-such-article"))
+        .await
+        .unwrap_err();
+    assert!(
+        missing.contains("`no-such-article` is not one"),
+        "{missing}"
+    );
+    let outsider = Request {
+        responder: false,
+        ..world.request("ann", "support:acme", answer_with("acme-citrix-gateway"))
+    };
+    let refused = world.app.engine.handle(outsider).await.unwrap_err();
+    assert!(
+        refused.user_message().contains("only responders"),
+        "{}",
+        refused.user_message()
+    );
+    let acme = commandpost::domain::ClientId::parse("acme").unwrap();
+    assert!(world
+        .app
+        .store
+        .learned_phrasings(None)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let done = world
+        .send("olga", "oncall", answer_with("acme-citrix-gateway"))
+        .await
+        .unwrap();
+    assert!(
+        done.text.contains("is answered with `acme-citrix-gateway`"),
+        "{}",
+        done.text
+    );
+    let stored = world
+        .app
+        .store
+        .triage_request(ticket)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.outcome, TriageOutcome::Answered);
+    assert_eq!(
+        stored.answer_article.as_deref(),
+        Some("acme-citrix-gateway")
+    );
+    let told = world.chat.texts_to(
+        |d| matches!(d, Destination::SupportChannel { channel, .. } if channel == "support:acme"),
+    );
+    assert!(
+        told.iter()
+            .any(|t| t.contains("<@console:ann> your request")
+                && t.contains("was answered: *Acme Citrix gateway login*")),
+        "{told:?}"
+    );
+    let again = world
+        .send("olga", "oncall", answer_with("acme-citrix-gateway"))
+        .await
+        .unwrap_err();
+    assert!(again.contains("answered already"), "{again}");
+
+    // Learned for acme only, and searched with: the same words from acme now find the article.
+    let kept = world
+        .app
+        .store
+        .learned_phrasings(Some(&acme))
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].question, question);
+    // The search index learns off the async threads: wait for it (a bound, not a deadline).
+    let knowledge = world.app.engine.knowledge();
+    let mut for_acme = Vec::new();
+    for _ in 0..3000 {
+        for_acme = knowledge.search("acme", question, 3);
+        if for_acme
+            .first()
+            .is_some_and(|hit| hit.slug == "acme-citrix-gateway")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        for_acme.first().map(|hit| hit.slug.as_str()),
+        Some("acme-citrix-gateway"),
+        "{for_acme:?}"
+    );
+    let for_globex = knowledge.search("globex", question, 3);
+    assert!(
+        for_globex
+            .iter()
+            .all(|hit| hit.slug != "acme-citrix-gateway"),
+        "{for_globex:?}"
     );
 }

@@ -2,10 +2,10 @@
 //! (`ChatPlatform`, `DeliveryError`, `RoomProgress`) lives in the engine (`engine::port`):
 //! adapters depend on the engine, never the other way round.
 
+pub mod buttons;
 pub mod console;
 pub mod discord;
 pub mod slack;
-pub mod triage;
 
 use std::sync::Arc;
 

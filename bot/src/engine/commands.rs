@@ -87,12 +87,16 @@ impl Engine {
                 .map(|(_, response)| response),
             IncidentCommand::Review => self.review_link(request).await,
             IncidentCommand::KbDraft => self.kb_draft(request).await,
+            IncidentCommand::Answer {
+                request: ticket,
+                article,
+            } => self.answer_ticket(request, *ticket, article).await,
             other => self.in_room(request, other).await,
         }
     }
 
     /// Opens an incident; the declarer commands it. Returns it with the declarer's reply.
-    /// `answers` are support requests the incident is declared for, linked in the same
+    /// `answers` are triage requests the incident is declared for, linked in the same
     /// transaction (and refused if another declaration linked them first).
     pub(super) async fn declare(
         &self,

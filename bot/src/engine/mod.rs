@@ -15,7 +15,6 @@ mod review;
 mod room_progress;
 mod timers;
 mod triage;
-mod triage_actions;
 mod worker;
 
 use std::collections::HashMap;

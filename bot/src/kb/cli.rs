@@ -9,7 +9,7 @@ use commandpost_knowledge::{
 
 use crate::config::Config;
 use crate::domain::ClientId;
-use crate::store::Store;
+use crate::store::TriageStore;
 
 /// `kb search`: as `/help` would search for `client` (`None`: only articles visible to every
 /// client), by meaning and words when a model is given.

@@ -1,12 +1,36 @@
 //! Durable state: incidents, timelines, the delivery outbox and status posts.
 //! `Store` is the port the core talks to; `SqlStore` implements it on SQLite or PostgreSQL.
 
+/// Runs each named store test against SQLite and against a throwaway PostgreSQL cluster.
+#[cfg(test)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = crate::testing::sqlite_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = crate::testing::postgres_store().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+    };
+}
+
 mod action_items;
 mod alerts;
 mod backend;
 mod events;
 mod incidents;
-mod learned;
 mod outbox;
 mod postmortems;
 mod reports;
@@ -16,8 +40,8 @@ mod sessions;
 mod sign_ins;
 mod sql;
 mod status;
-mod support;
 mod timeline;
+mod triage;
 
 use std::time::Duration;
 
@@ -31,14 +55,13 @@ use crate::effects::{Delivery, OutboxItem, Receipt};
 pub use alerts::{AlertGroup, AlertStore};
 pub use backend::Backend;
 pub use events::handling_event;
-pub use learned::LearnedPhrasing;
 pub use postmortems::{ReviewFilter, ReviewPage, ReviewRow};
 pub use review::ReviewStore;
 pub use sessions::Session;
 pub use sign_ins::SignInLink;
 pub use sql::SqlStore;
 pub use status::StatusPost;
-pub use support::{NewSupportRequest, SupportOutcome, SupportRequest, SupportUpdate};
+pub use triage::{LearnedPhrasing, TriageStore};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -52,7 +75,7 @@ pub enum StoreError {
     ClaimLost(i64),
     #[error("event {0} was already handled")]
     AlreadyHandled(String),
-    #[error("support request {0} is already linked to an incident")]
+    #[error("triage request {0} is already linked to an incident")]
     AlreadyLinked(i64),
     #[error("stored data is unreadable ({0}); the database may be corrupt")]
     Corrupt(String),
@@ -86,7 +109,7 @@ pub struct IncidentFilter {
 }
 
 #[async_trait]
-pub trait Store: ReviewStore + AlertStore + Send + Sync + 'static {
+pub trait Store: ReviewStore + AlertStore + TriageStore + Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Answers when the database does; backs `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -169,36 +192,7 @@ pub trait Store: ReviewStore + AlertStore + Send + Sync + 'static {
     /// Deliveries not yet confirmed, for status and tests.
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError>;
 
-    /// Records a support question and, in the same transaction, the messages it sends
-    /// (built once its id, and so its ticket number, is known).
-    async fn create_support_request(
-        &self,
-        new: NewSupportRequest,
-        messages: &(dyn for<'r> Fn(&'r SupportRequest) -> Vec<Delivery> + Send + Sync),
-    ) -> Result<SupportRequest, StoreError>;
-    async fn support_request(&self, id: i64) -> Result<Option<SupportRequest>, StoreError>;
-    async fn recent_support_requests(
-        &self,
-        client: &ClientId,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SupportRequest>, StoreError>;
-    /// Applies `update` with its messages if the request is in the state it needs; false if not.
-    async fn update_support_request(
-        &self,
-        request: &SupportRequest,
-        update: SupportUpdate,
-        deliveries: Vec<Delivery>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Marks requests as reported to on-call as a possible major incident, with the alert.
-    async fn alert_burst(
-        &self,
-        client: &ClientId,
-        ids: &[i64],
-        deliveries: Vec<Delivery>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// Commits a new incident together with the support requests it answers, in one
+    /// Commits a new incident together with the triage requests it answers, in one
     /// transaction: each request is linked only while it is unlinked, so of two simultaneous
     /// Declare P1 clicks one wins and the other gets [`StoreError::AlreadyLinked`], writing nothing.
     /// Queues a message to one person about no client (a sign-in link to the review pages).
@@ -210,21 +204,6 @@ pub trait Store: ReviewStore + AlertStore + Send + Sync + 'static {
 
     async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError>;
 
-    /// Keeps `question` as another phrasing of article `slug` for `client`.
-    async fn learn_phrasing(
-        &self,
-        client: &ClientId,
-        slug: &str,
-        question: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    async fn learned_phrasings(
-        &self,
-        client: Option<&ClientId>,
-    ) -> Result<Vec<LearnedPhrasing>, StoreError>;
-    /// Removes a learned phrasing; whether it existed.
-    async fn forget_phrasing(&self, id: i64) -> Result<bool, StoreError>;
-
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError>;
     async fn status_posts(
         &self,
@@ -233,36 +212,9 @@ pub trait Store: ReviewStore + AlertStore + Send + Sync + 'static {
     ) -> Result<Vec<StatusPost>, StoreError>;
 }
 
-/// Runs each named store test against SQLite and against a throwaway PostgreSQL cluster.
-#[cfg(test)]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (store, _dir) = crate::testing::sqlite_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let store = crate::testing::postgres_store().await;
-                    super::$name(&store).await;
-                }
-            )*
-        }
-    };
-}
-
 #[cfg(test)]
 mod migration_parity;
 #[cfg(test)]
 mod review_tests;
-#[cfg(test)]
-mod support_tests;
 #[cfg(test)]
 mod tests;

@@ -7,9 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::{
-    backend::Backend, events, incidents, learned, outbox, status, support, timeline, Change,
-    IncidentFilter, LearnedPhrasing, NewSupportRequest, StatusPost, Store, StoreError,
-    SupportRequest, SupportUpdate, Versioned,
+    backend::Backend, events, incidents, outbox, status, timeline, triage, Change, IncidentFilter,
+    StatusPost, Store, StoreError, Versioned,
 };
 use crate::domain::{ClientId, Incident, IncidentId, TimelineEvent};
 use crate::effects::{Delivery, OutboxItem, Receipt};
@@ -261,78 +260,6 @@ impl Store for SqlStore {
         outbox::pending_count(&mut conn, incident).await
     }
 
-    async fn create_support_request(
-        &self,
-        new: NewSupportRequest,
-        messages: &(dyn for<'r> Fn(&'r SupportRequest) -> Vec<Delivery> + Send + Sync),
-    ) -> Result<SupportRequest, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        events::record_current(&mut tx, new.at).await?;
-        let request = support::insert(&mut tx, &new).await?;
-        for delivery in messages(&request) {
-            outbox::enqueue(
-                &mut tx,
-                None,
-                Some(&request.client),
-                None,
-                &delivery,
-                new.at,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        events::committed();
-        Ok(request)
-    }
-
-    async fn support_request(&self, id: i64) -> Result<Option<SupportRequest>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        support::get(&mut conn, id).await
-    }
-
-    async fn recent_support_requests(
-        &self,
-        client: &ClientId,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SupportRequest>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        support::recent(&mut conn, client, since).await
-    }
-
-    async fn update_support_request(
-        &self,
-        request: &SupportRequest,
-        update: SupportUpdate,
-        deliveries: Vec<Delivery>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if !support::update(&mut tx, request.id, &update).await? {
-            return Ok(false);
-        }
-        for delivery in &deliveries {
-            outbox::enqueue(&mut tx, None, Some(&request.client), None, delivery, now).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    async fn alert_burst(
-        &self,
-        client: &ClientId,
-        ids: &[i64],
-        deliveries: Vec<Delivery>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        support::mark_alerted(&mut tx, ids).await?;
-        for delivery in &deliveries {
-            outbox::enqueue(&mut tx, None, Some(client), None, delivery, now).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn enqueue_private(
         &self,
         delivery: &Delivery,
@@ -347,34 +274,10 @@ impl Store for SqlStore {
         // The incident first (the link references it); a concurrent declare then waits on the
         // requests' row locks and finds them linked. Dropping `tx` on the error rolls back.
         write_change(&mut tx, &change, change_time(&change)).await?;
-        support::link_unlinked(&mut tx, requests, &change.incident.id).await?;
+        triage::link_unlinked(&mut tx, requests, &change.incident.id).await?;
         tx.commit().await?;
         events::committed();
         Ok(())
-    }
-
-    async fn learn_phrasing(
-        &self,
-        client: &ClientId,
-        slug: &str,
-        question: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        learned::insert(&mut conn, client, slug, question, at).await
-    }
-
-    async fn learned_phrasings(
-        &self,
-        client: Option<&ClientId>,
-    ) -> Result<Vec<LearnedPhrasing>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        learned::list(&mut conn, client).await
-    }
-
-    async fn forget_phrasing(&self, id: i64) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        learned::remove(&mut conn, id).await
     }
 
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError> {

@@ -9,8 +9,8 @@ use super::auth::Manager;
 use super::incidents::store_error;
 use super::PagesState;
 use crate::domain::metrics::{LevelOne, LevelOneOutcome, Month};
+use crate::domain::triage::TriageOutcome;
 use crate::postmortem::report::{ReportInputs, ReportView};
-use crate::store::SupportOutcome;
 
 pub async fn monthly(
     State(state): State<PagesState>,
@@ -52,7 +52,7 @@ pub async fn monthly(
         Ok(year) => year,
         Err(error) => return store_error(error),
     };
-    let requests = match store.recent_support_requests(&client.id, from).await {
+    let requests = match store.recent_triage_requests(&client.id, from).await {
         Ok(requests) => requests,
         Err(error) => return store_error(error),
     };
@@ -62,11 +62,11 @@ pub async fn monthly(
                 .iter()
                 .filter(|r| r.created_at < to)
                 .map(|r| match r.outcome {
-                    SupportOutcome::Suggested => LevelOneOutcome::Open,
-                    SupportOutcome::Solved => LevelOneOutcome::Solved,
-                    SupportOutcome::Escalated | SupportOutcome::Incident => {
-                        LevelOneOutcome::Escalated
-                    }
+                    TriageOutcome::Suggested => LevelOneOutcome::Open,
+                    TriageOutcome::Solved => LevelOneOutcome::Solved,
+                    TriageOutcome::Escalated
+                    | TriageOutcome::Incident
+                    | TriageOutcome::Answered => LevelOneOutcome::Escalated,
                 }),
         );
     let view = ReportView::new(&ReportInputs {

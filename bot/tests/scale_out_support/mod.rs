@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use commandpost::domain::{EventKind, Incident, TimelineEvent};
-use commandpost::store::{IncidentFilter, SqlStore, Store};
+use commandpost::store::{IncidentFilter, SqlStore, Store, TriageStore};
 use commandpost_chat_fakes::{sign_slack, FakeSlack};
 use serde_json::{json, Value};
 
@@ -387,7 +387,7 @@ pub async fn assert_one_request_per_question(store: &SqlStore) {
     for client in 0..CLIENTS {
         let id = commandpost::domain::ClientId::parse(&format!("client{client:02}")).unwrap();
         let requests = store
-            .recent_support_requests(&id, chrono::DateTime::UNIX_EPOCH)
+            .recent_triage_requests(&id, chrono::DateTime::UNIX_EPOCH)
             .await
             .unwrap();
         per_client.insert(id.to_string(), requests.len());

@@ -81,6 +81,10 @@ pub fn command_definitions() -> Value {
             ]),
             subcommand("review", "A sign-in link to the review pages, by direct message (managers)", vec![]),
             subcommand("kb-draft", "Turn this incident's answer into a draft KB article", vec![]),
+            subcommand("answer", "Close a ticket with the article that answered it", vec![
+                option(STRING, "ticket", "The ticket, e.g. TKT-0004", true),
+                option(STRING, "article", "The article's slug (its file name without .md)", true),
+            ]),
             subcommand("help", "How to use /incident", vec![]),
         ],
     });
@@ -205,7 +209,7 @@ mod tests {
             subcommands,
             [
                 "declare", "assign", "update", "status", "severity", "stage", "resolve", "review",
-                "kb-draft", "help"
+                "kb-draft", "answer", "help"
             ]
         );
         let mut options: Vec<String> = incident["options"]
@@ -220,6 +224,7 @@ mod tests {
         assert_eq!(
             options,
             [
+                "article",
                 "client",
                 "role",
                 "severity",
@@ -227,6 +232,7 @@ mod tests {
                 "summary",
                 "tell_client",
                 "text",
+                "ticket",
                 "title",
                 "user"
             ]

@@ -35,6 +35,7 @@ fn words(sub: &str, options: &[Value]) -> Result<Vec<String>, ParseError> {
         "severity" => &["severity"],
         "stage" => &["stage"],
         "resolve" => &["summary"],
+        "answer" => &["ticket", "article"],
         _ => &[],
     };
     let mut words = Vec::new();

@@ -15,7 +15,7 @@ use super::components::{rows, Step};
 use super::format::message_body;
 use super::outbound::DiscordPlatform;
 use super::{snowflake, user_id, Inbound, PLATFORM};
-use crate::chat::triage::{self, Button};
+use crate::chat::buttons::{self, Button};
 use crate::chat::DeliveryError;
 use crate::commands::{self, Command, ParseError};
 use crate::domain::UserId;
@@ -32,7 +32,7 @@ const REPLY_PATIENCE: Duration = Duration::from_secs(10);
 /// carries (and links) its oldest requests only.
 pub(super) fn button(action: &Action) -> Option<Value> {
     let room = MAX_CUSTOM_ID - PREFIX.len() - Button::Declare.name().len() - 1;
-    let (kind, payload) = triage::button(action, room)?;
+    let (kind, payload) = buttons::button(action, room)?;
     let style = match kind {
         Button::Solved => 3,
         Button::StillNeedHelp => 2,

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use slack_morphism::prelude::{SlackBlock, SlackView};
 
-use crate::chat::triage::{self, Button};
+use crate::chat::buttons::{self, Button};
 use crate::config::Config;
 use crate::domain::{Incident, Severity};
 use crate::effects::Action;
@@ -98,7 +98,7 @@ fn elements(action: &Action) -> Vec<Value> {
 
 /// A level-1 triage button: `action_id` `cp_<name>`, the request id(s) as its value.
 fn triage_button(action: &Action) -> Option<Value> {
-    let (kind, value) = triage::button(action, VALUE_MAX)?;
+    let (kind, value) = buttons::button(action, VALUE_MAX)?;
     let mut button = json!({"type": "button", "action_id": triage_action_id(kind),
         "text": {"type": "plain_text", "text": kind.label()}, "value": value});
     match kind {

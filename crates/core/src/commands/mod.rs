@@ -71,6 +71,11 @@ pub enum IncidentCommand {
     },
     Review,
     KbDraft,
+    /// Someone on call closes a ticket with the knowledge-base article that answered it.
+    Answer {
+        request: i64,
+        article: String,
+    },
     Help,
 }
 
@@ -100,6 +105,7 @@ impl IncidentCommand {
             IncidentCommand::Resolve { .. } => "resolve",
             IncidentCommand::Review => "review",
             IncidentCommand::KbDraft => "kb-draft",
+            IncidentCommand::Answer { .. } => "answer",
             IncidentCommand::Help => "help",
         }
     }
@@ -224,12 +230,51 @@ pub fn parse_incident(text: &str) -> Result<IncidentCommand, ParseError> {
         "resolve" => parse_resolve(rest),
         "review" => no_arguments(IncidentCommand::Review),
         "kb-draft" => no_arguments(IncidentCommand::KbDraft),
+        "answer" => parse_answer(rest),
         "help" | "" => Ok(IncidentCommand::Help),
         other => Err(problem(
             "",
             format!("`{other}` is not an /incident subcommand"),
         )),
     }
+}
+
+/// `answer <TKT-0004> <article-slug>`: the ticket as people see it (`TKT-0004`, `tkt-4`, `4`).
+fn parse_answer(rest: &str) -> Result<IncidentCommand, ParseError> {
+    let (ticket, rest) = split_word(rest);
+    let (article, extra) = split_word(rest);
+    if ticket.is_empty() || article.is_empty() {
+        return Err(problem(
+            "answer",
+            "`answer` needs the ticket and the slug of the article that answered it",
+        ));
+    }
+    if !extra.is_empty() {
+        return Err(problem("answer", format!("`{extra}` is extra")));
+    }
+    let digits = ticket
+        .strip_prefix("TKT-")
+        .or_else(|| ticket.strip_prefix("tkt-"))
+        .or_else(|| ticket.strip_prefix('#'))
+        .unwrap_or(ticket);
+    let request = digits
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| problem("answer", format!("`{ticket}` is not a ticket number")))?;
+    let slug_ok = article
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !slug_ok {
+        return Err(problem(
+            "answer",
+            format!("`{article}` is not an article slug (the file name without `.md`)"),
+        ));
+    }
+    Ok(IncidentCommand::Answer {
+        request,
+        article: article.to_owned(),
+    })
 }
 
 fn parse_declare(rest: &str) -> Result<IncidentCommand, ParseError> {

@@ -10,6 +10,7 @@ pub const HELP_TEXT: &str = "\
 /incident resolve [summary…] [--client \"…\"]  (commander) close; the client hears the summary or the --client text
 /incident review                  (managers) a sign-in link to the review pages
 /incident kb-draft                turn this incident's answer into a draft KB article
+/incident answer <TKT-…> <article>  close a ticket with the article that answered it
 /incident help                    this list
 /help <question…>                 level-1 help from the knowledge base";
 
@@ -25,9 +26,10 @@ pub fn usage_of(subcommand: &str) -> &'static str {
         "resolve" => "/incident resolve [summary…] [--client \"text for the client\"]",
         "review" => "/incident review",
         "kb-draft" => "/incident kb-draft",
+        "answer" => "/incident answer <TKT-0004> <article-slug>",
         "/help" => "/help <question…>",
         _ => {
-            "/incident <declare|assign|update|status|severity|stage|resolve|review|kb-draft|help> …"
+            "/incident <declare|assign|update|status|severity|stage|resolve|review|kb-draft|answer|help> …"
         }
     }
 }

@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::{sql::from_millis, sql::millis, StoreError};
 use crate::domain::ClientId;
+use crate::store::sql::{from_millis, millis};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LearnedPhrasing {

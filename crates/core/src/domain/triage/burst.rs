@@ -1,12 +1,12 @@
-//! Level-1 triage decisions: when support questions look alike, and when several people of one
-//! client asking alike (or saying the words of an outage) is really a major incident.
+//! Bursts: when several people of one client asking alike (or saying the words of an outage)
+//! is really a major incident.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::ids::UserId;
+use crate::domain::ids::UserId;
 
 /// Words too common to tell two questions apart.
 const STOP_WORDS: &[&str] = &[

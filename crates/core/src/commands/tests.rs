@@ -166,3 +166,24 @@ fn help_needs_a_question() {
     );
     assert!(error("/help").contains("/help <question…>"));
 }
+
+#[test]
+fn answer_names_a_ticket_as_people_write_it_and_an_article_slug() {
+    for ticket in ["TKT-0004", "tkt-4", "4", "#4"] {
+        assert_eq!(
+            incident(&format!("/incident answer {ticket} vpn-reconnect")),
+            IncidentCommand::Answer {
+                request: 4,
+                article: "vpn-reconnect".into()
+            },
+            "{ticket}"
+        );
+    }
+    assert!(error("/incident answer").contains("needs the ticket and the slug"));
+    assert!(error("/incident answer TKT-0004").contains("needs the ticket and the slug"));
+    assert!(error("/incident answer TKT-x vpn").contains("`TKT-x` is not a ticket number"));
+    assert!(error("/incident answer 0 vpn").contains("is not a ticket number"));
+    assert!(error("/incident answer 4 ../etc/passwd").contains("is not an article slug"));
+    assert!(error("/incident answer 4 vpn extra").contains("`extra` is extra"));
+    assert!(error("/incident answer 4").contains("/incident answer <TKT-0004> <article-slug>"));
+}

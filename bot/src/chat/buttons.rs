@@ -1,4 +1,4 @@
-//! Level-1 triage buttons as chat platforms carry them: which button an action is, what it
+//! The buttons chat platforms carry for triage and alerts: which button an action is, what it
 //! carries (a request id, or a burst's client and request ids written compactly so it fits
 //! Slack's 2,000-character button values and Discord's 100-character custom ids), and the
 //! command a click means.

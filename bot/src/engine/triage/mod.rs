@@ -1,14 +1,16 @@
-//! Level-1 triage: answering support questions from the knowledge base, handing the rest to
-//! a person as tickets, and spotting bursts of alike questions that are really an incident.
+//! Level-1 triage: answering client questions from the knowledge base, handing the rest to a
+//! person as tickets, and spotting bursts of alike questions that are really an incident.
+
+mod actions;
 
 use tracing::info;
 
 use super::{Engine, EngineError, Request, Response, Visibility};
 use crate::config::ClientConfig;
-use crate::domain::triage::{self, AskedQuestion};
+use crate::domain::triage::{self, AskedQuestion, NewTriageRequest, TriageOutcome, TriageRequest};
 use crate::domain::{ClientId, Incident, UserId};
 use crate::effects::{Action, Delivery, Destination, MessageKind, OutgoingMessage};
-use crate::store::{IncidentFilter, NewSupportRequest, SupportOutcome, SupportRequest};
+use crate::store::IncidentFilter;
 use crate::views::format_time;
 
 /// How much of an article's body a suggestion quotes.
@@ -60,7 +62,7 @@ impl Engine {
     }
 
     /// The on-call ticket post for an escalated request.
-    pub(super) fn ticket_messages(&self, request: &SupportRequest) -> Vec<Delivery> {
+    pub(super) fn ticket_messages(&self, request: &TriageRequest) -> Vec<Delivery> {
         let tried = if request.suggestions.is_empty() {
             "no article fits".to_owned()
         } else {
@@ -95,9 +97,9 @@ impl Engine {
             "`/help` answers in a client's support channel; ask there (or, in the console, `/support <client>` first)",
         ))?;
         let now = self.clock.now();
-        metrics::counter!("commandpost_l1_requests_total", "client" => client.id.to_string())
+        metrics::counter!("commandpost_triage_requests_total", "client" => client.id.to_string())
             .increment(1);
-        let new = |suggestions: Vec<String>, outcome, incident_id| NewSupportRequest {
+        let new = |suggestions: Vec<String>, outcome, incident_id| NewTriageRequest {
             client: client.id.clone(),
             asker: request.user.clone(),
             platform: request.platform.to_owned(),
@@ -111,10 +113,10 @@ impl Engine {
         if let Some(incident) = self.open_incident_about(client, question).await? {
             let stored = self
                 .store
-                .create_support_request(
+                .create_triage_request(
                     new(
                         Vec::new(),
-                        SupportOutcome::Incident,
+                        TriageOutcome::Incident,
                         Some(incident.id.clone()),
                     ),
                     &|_| Vec::new(),
@@ -141,10 +143,10 @@ impl Engine {
         if slugs.is_empty() {
             self.check_ticket_allowance(&client.id, &request.user)
                 .await?;
-            metrics::counter!("commandpost_l1_escalations_total", "client" => client.id.to_string()).increment(1);
+            metrics::counter!("commandpost_triage_escalations_total", "client" => client.id.to_string()).increment(1);
             let stored = self
                 .store
-                .create_support_request(new(Vec::new(), SupportOutcome::Escalated, None), &|r| {
+                .create_triage_request(new(Vec::new(), TriageOutcome::Escalated, None), &|r| {
                     self.ticket_messages(r)
                 })
                 .await?;
@@ -158,7 +160,7 @@ impl Engine {
         }
         let stored = self
             .store
-            .create_support_request(new(slugs, SupportOutcome::Suggested, None), &|_| Vec::new())
+            .create_triage_request(new(slugs, TriageOutcome::Suggested, None), &|_| Vec::new())
             .await?;
         self.check_burst(&stored).await?;
         let mut text = format!("Here is what should help with {}:", quote(question));
@@ -191,7 +193,7 @@ impl Engine {
         let hour_ago = now - chrono::Duration::hours(1);
         let opened = self
             .store
-            .recent_support_requests(client, hour_ago)
+            .recent_triage_requests(client, hour_ago)
             .await?
             .iter()
             .filter(|r| &r.asker == asker && r.escalated_at.is_some_and(|at| at > hour_ago))
@@ -200,7 +202,7 @@ impl Engine {
         if opened < allowed {
             return Ok(());
         }
-        metrics::counter!("commandpost_l1_tickets_throttled_total", "client" => client.to_string())
+        metrics::counter!("commandpost_triage_tickets_throttled_total", "client" => client.to_string())
             .increment(1);
         info!(%client, %asker, opened, "ticket refused: too many in the last hour");
         Err(EngineError::Refused(format!(
@@ -248,15 +250,15 @@ impl Engine {
     }
 
     /// Tells on-call once when alike questions of one client (or words of an outage) look like an incident.
-    async fn check_burst(&self, newest: &SupportRequest) -> Result<(), EngineError> {
+    async fn check_burst(&self, newest: &TriageRequest) -> Result<(), EngineError> {
         let now = self.clock.now();
         let window =
             chrono::Duration::from_std(self.triage.burst_window).unwrap_or(chrono::Duration::MAX);
         let recent = self
             .store
-            .recent_support_requests(&newest.client, now - window)
+            .recent_triage_requests(&newest.client, now - window)
             .await?;
-        let asked = |r: &SupportRequest| AskedQuestion {
+        let asked = |r: &TriageRequest| AskedQuestion {
             id: r.id,
             asker: r.asker.clone(),
             question: r.question.clone(),
@@ -268,7 +270,7 @@ impl Engine {
         let Some(ids) = triage::burst(&asked(newest), &questions, &self.triage, now) else {
             return Ok(());
         };
-        let members: Vec<&SupportRequest> = recent.iter().filter(|r| ids.contains(&r.id)).collect();
+        let members: Vec<&TriageRequest> = recent.iter().filter(|r| ids.contains(&r.id)).collect();
         let people: std::collections::BTreeSet<&UserId> =
             members.iter().map(|r| &r.asker).collect();
         let mut text = format!(
@@ -297,7 +299,7 @@ impl Engine {
             .alert_burst(&newest.client, &ids, self.oncall(&text, vec![action]), now)
             .await?;
         self.outbox_ready.notify_one();
-        metrics::counter!("commandpost_l1_burst_alerts_total", "client" => newest.client.to_string()).increment(1);
+        metrics::counter!("commandpost_triage_burst_alerts_total", "client" => newest.client.to_string()).increment(1);
         info!(client = %newest.client, requests = ?ids, "possible major incident reported to on-call");
         Ok(())
     }

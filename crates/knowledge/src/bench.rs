@@ -31,6 +31,8 @@ pub struct BenchReport {
     /// Growth of the process's resident memory while building, in bytes, where the
     /// platform reports it (Linux); includes the articles and the vocabulary.
     pub rss_delta_bytes: Option<u64>,
+    /// The process's whole resident memory once the knowledge base is built (model included).
+    pub rss_bytes: Option<u64>,
     /// Median search latency, in microseconds.
     pub p50_us: u64,
     /// 99th-percentile search latency, in microseconds.
@@ -116,6 +118,7 @@ fn bench_with(
         first_build_ms,
         index_bytes: kb.index_bytes(),
         rss_delta_bytes,
+        rss_bytes: resident_bytes(),
         p50_us: percentile(0.50),
         p99_us: percentile(0.99),
         max_us: times.last().map_or(0, |t| t.as_micros() as u64),
@@ -153,6 +156,9 @@ impl fmt::Display for BenchReport {
         )?;
         if let Some(rss) = self.rss_delta_bytes {
             writeln!(f, "RSS growth    {:.1} MiB", rss as f64 / 1048576.0)?;
+        }
+        if let Some(rss) = self.rss_bytes {
+            writeln!(f, "RSS in all    {:.1} MiB", rss as f64 / 1048576.0)?;
         }
         writeln!(
             f,

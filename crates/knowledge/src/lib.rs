@@ -27,6 +27,7 @@ mod semantic;
 mod synonyms;
 mod synthetic;
 mod text;
+mod vectors;
 mod vocab;
 
 pub use article::{load_dir, Article, Problem, Scope};

@@ -3,17 +3,16 @@
 //! a reload embeds only what changed.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use crate::article::Article;
-use crate::embed::{dot, Embedder, ModelError};
+use crate::embed::{Embedder, ModelError};
+use crate::vectors::{write_cache, Cache, Quantised};
 
 /// Characters of a section kept for embedding; the model reads about 256 tokens anyway.
 const SECTION_CHARS: usize = 1200;
-const CACHE_MAGIC: &[u8; 8] = b"CPEMB001";
 
 /// The texts an article is searched by: its title with its tags, then each body section
 /// under its heading (prefixed with the title, which gives a section its subject).
@@ -47,8 +46,7 @@ pub fn chunks_of(article: &Article) -> Vec<String> {
 #[derive(Debug, Default)]
 pub struct SemanticIndex {
     chunk_article: Vec<u32>,
-    vectors: Vec<f32>,
-    dimension: usize,
+    vectors: Quantised,
 }
 
 /// How much of the index came from the cache.
@@ -76,13 +74,13 @@ impl SemanticIndex {
         let cache_file =
             cache_dir.map(|dir| dir.join(format!("{}.vectors", embedder.fingerprint())));
         let dimension = embedder.dimension();
-        let mut cache = cache_file
+        let cache = cache_file
             .as_deref()
-            .map(|file| read_cache(file, dimension))
+            .map(|file| Cache::read(file, dimension))
             .unwrap_or_default();
         let keys: Vec<[u8; 32]> = texts.iter().map(|t| key(t)).collect();
         let missing: Vec<usize> = (0..texts.len())
-            .filter(|&i| !cache.contains_key(&keys[i]))
+            .filter(|&i| !cache.by_key.contains_key(&keys[i]))
             .collect();
         let fresh = embedder.embed(
             &missing
@@ -90,25 +88,28 @@ impl SemanticIndex {
                 .map(|&i| texts[i].as_str())
                 .collect::<Vec<_>>(),
         )?;
+        drop(texts);
         let stats = CacheStats {
-            reused: texts.len() - missing.len(),
+            reused: keys.len() - missing.len(),
             embedded: missing.len(),
         };
-        for (i, vector) in missing.into_iter().zip(fresh) {
-            cache.insert(keys[i], vector);
+        let mut embedded = Quantised::with_capacity(dimension, fresh.len());
+        let mut fresh_at: HashMap<[u8; 32], usize> = HashMap::with_capacity(fresh.len());
+        for (&i, vector) in missing.iter().zip(&fresh) {
+            fresh_at.insert(keys[i], embedded.len());
+            embedded.push(vector);
         }
-        let mut vectors = Vec::with_capacity(texts.len() * dimension);
+        drop(fresh);
+        let mut vectors = Quantised::with_capacity(dimension, keys.len());
         for k in &keys {
-            vectors.extend_from_slice(&cache[k]);
+            match cache.by_key.get(k) {
+                Some(&at) => vectors.push_from(&cache.vectors, at),
+                None => vectors.push_from(&embedded, fresh_at[k]),
+            }
         }
+        drop(cache);
         if let (Some(file), true) = (&cache_file, stats.embedded > 0) {
-            // Only the chunks in use are kept, so the file does not grow with every edit.
-            let used: HashMap<[u8; 32], &[f32]> = keys
-                .iter()
-                .zip(vectors.chunks(dimension))
-                .map(|(k, v)| (*k, v))
-                .collect();
-            if let Err(error) = write_cache(file, dimension, &used) {
+            if let Err(error) = write_cache(file, &keys, &vectors) {
                 eprintln!(
                     "warning: could not write the embedding cache {}: {error}",
                     file.display()
@@ -119,7 +120,6 @@ impl SemanticIndex {
             Self {
                 chunk_article: owners,
                 vectors,
-                dimension,
             },
             stats,
         ))
@@ -128,14 +128,14 @@ impl SemanticIndex {
     /// The best chunk score of each article, for one unit query vector.
     pub fn article_scores(&self, query: &[f32], articles: usize) -> Vec<f32> {
         let mut best = vec![f32::MIN; articles];
-        if self.dimension == 0 {
+        if self.vectors.dimension() == 0 {
             return best;
         }
-        for (chunk, vector) in self.vectors.chunks(self.dimension).enumerate() {
-            let ord = self.chunk_article[chunk] as usize;
-            let score = dot(query, vector);
-            if score > best[ord] {
-                best[ord] = score;
+        for (chunk, &ord) in self.chunk_article.iter().enumerate() {
+            let score = self.vectors.dot(chunk, query);
+            let best = &mut best[ord as usize];
+            if score > *best {
+                *best = score;
             }
         }
         best
@@ -143,63 +143,10 @@ impl SemanticIndex {
 
     /// Bytes held by the vectors.
     pub fn bytes(&self) -> usize {
-        self.vectors.len() * std::mem::size_of::<f32>() + self.chunk_article.len() * 4
+        self.vectors.bytes() + self.chunk_article.len() * 4
     }
 }
 
 fn key(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
-}
-
-fn read_cache(file: &Path, dimension: usize) -> HashMap<[u8; 32], Vec<f32>> {
-    let Ok(bytes) = std::fs::read(file) else {
-        return HashMap::new();
-    };
-    let header = CACHE_MAGIC.len() + 4;
-    if bytes.len() < header
-        || &bytes[..CACHE_MAGIC.len()] != CACHE_MAGIC
-        || u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize != dimension
-    {
-        return HashMap::new();
-    }
-    let entry = 32 + dimension * 4;
-    bytes[header..]
-        .chunks_exact(entry)
-        .map(|chunk| {
-            let mut key = [0u8; 32];
-            key.copy_from_slice(&chunk[..32]);
-            let vector = chunk[32..]
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            (key, vector)
-        })
-        .collect()
-}
-
-/// Written to a temporary file and renamed, so a crash never leaves half a cache.
-fn write_cache(
-    file: &Path,
-    dimension: usize,
-    entries: &HashMap<[u8; 32], &[f32]>,
-) -> std::io::Result<()> {
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temporary: PathBuf = file.with_extension(format!("tmp{}", std::process::id()));
-    {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-        out.write_all(CACHE_MAGIC)?;
-        out.write_all(&(dimension as u32).to_le_bytes())?;
-        let mut keys: Vec<&[u8; 32]> = entries.keys().collect();
-        keys.sort();
-        for key in keys {
-            out.write_all(key)?;
-            for value in entries[key] {
-                out.write_all(&value.to_le_bytes())?;
-            }
-        }
-        out.flush()?;
-    }
-    std::fs::rename(&temporary, file)
 }

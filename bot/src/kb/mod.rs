@@ -140,10 +140,14 @@ impl Knowledge {
         if self.model.is_none() {
             return;
         }
+        let (client, slug, question) = &phrasing;
+        // Into the index in use (one question embedded), and kept for the next reload.
+        if let Err(error) = self.snapshot().learn(client, slug, question) {
+            warn!(%error, "a learned phrasing could not be embedded; it is used after the next reload");
+        }
         if let Ok(mut learned) = self.learned.write() {
             learned.push(phrasing);
         }
-        self.reload();
     }
 
     /// The phrasings searched with now.

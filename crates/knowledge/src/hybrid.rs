@@ -3,7 +3,7 @@
 //! the best answer is good enough or the question goes to a person.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::article::normalize_client;
 use crate::calibration::{Features, CALIBRATION};
@@ -38,7 +38,9 @@ pub(crate) struct Learned {
 pub(crate) struct Semantic {
     pub embedder: Arc<Embedder>,
     pub index: SemanticIndex,
-    pub learned: Vec<Learned>,
+    /// Grows while the knowledge base is in use ("This solved it", an answered ticket), so a
+    /// lesson is searched with at once instead of after rebuilding everything.
+    pub learned: RwLock<Vec<Learned>>,
 }
 
 /// What one hybrid search found, before the confidence decision.
@@ -64,7 +66,7 @@ impl KnowledgeBase {
         self.semantic = Some(Semantic {
             embedder,
             index,
-            learned: Vec::new(),
+            learned: RwLock::new(Vec::new()),
         });
         Ok((self, stats))
     }
@@ -87,7 +89,7 @@ impl KnowledgeBase {
             .collect();
         let texts: Vec<&str> = known.iter().map(|k| k.2).collect();
         let vectors = semantic.embedder.embed(&texts)?;
-        semantic.learned = known
+        let learned = known
             .into_iter()
             .zip(vectors)
             .map(|((client, article, _), vector)| Learned {
@@ -96,7 +98,30 @@ impl KnowledgeBase {
                 vector,
             })
             .collect();
+        semantic.learned = RwLock::new(learned);
         Ok(self)
+    }
+
+    /// Keeps `question` as another phrasing of article `slug` for `client` from now on (one
+    /// question embedded; nothing else rebuilt). False without a model or for an unknown slug.
+    pub fn learn(&self, client: &str, slug: &str, question: &str) -> Result<bool, ModelError> {
+        let (Some(semantic), Some(&article)) = (self.semantic.as_ref(), self.by_slug.get(slug))
+        else {
+            return Ok(false);
+        };
+        let Some(vector) = semantic.embedder.embed(&[question])?.pop() else {
+            return Ok(false);
+        };
+        let lesson = Learned {
+            client: normalize_client(client),
+            article,
+            vector,
+        };
+        match semantic.learned.write() {
+            Ok(mut learned) => learned.push(lesson),
+            Err(poisoned) => poisoned.into_inner().push(lesson),
+        }
+        Ok(true)
     }
 
     /// Whether searches use meaning as well as words.
@@ -121,7 +146,11 @@ impl KnowledgeBase {
         let articles = self.articles();
         let mut dense = semantic.index.article_scores(&query, articles.len());
         let mut taught: HashMap<usize, f32> = HashMap::new();
-        for learned in semantic.learned.iter().filter(|l| l.client == client) {
+        let learned = semantic
+            .learned
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for learned in learned.iter().filter(|l| l.client == client) {
             let score = dot(&query, &learned.vector);
             if score > dense[learned.article] {
                 dense[learned.article] = score;
@@ -131,6 +160,7 @@ impl KnowledgeBase {
                 *best = best.max(score);
             }
         }
+        drop(learned);
         let mut taught: Vec<(usize, f32)> = taught.into_iter().collect();
         taught.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let taught_rank: HashMap<usize, usize> = taught

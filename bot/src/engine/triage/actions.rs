@@ -36,7 +36,7 @@ impl Engine {
                 self.apply(&asked, change, Vec::new()).await?;
                 metrics::counter!("commandpost_triage_deflections_total", "client" => client_label)
                     .increment(1);
-                self.learn_from(&asked, asked.top_article());
+                self.learn_from(&asked, asked.top_article()).await;
                 Ok(Response::private("Glad that helped; marked as solved."))
             }
             TriageCommand::StillNeedHelp { .. } => {
@@ -119,7 +119,7 @@ impl Engine {
             ),
         );
         self.apply(&asked, change, vec![told]).await?;
-        self.learn_from(&asked, Some(slug));
+        self.learn_from(&asked, Some(slug)).await;
         Ok(Response::private(format!(
             "{} is answered with `{slug}`; triage now knows {} as another way {} asks for it.",
             asked.ticket(),
@@ -219,8 +219,9 @@ impl Engine {
     }
 
     /// The store kept the question as another phrasing of `slug` with the change; the search
-    /// index learns it too (re-indexed off the async threads).
-    fn learn_from(&self, asked: &TriageRequest, slug: Option<&str>) {
+    /// index learns it too (one question embedded, off the async threads), before the person
+    /// is answered, so their next question already benefits.
+    async fn learn_from(&self, asked: &TriageRequest, slug: Option<&str>) {
         let Some(slug) = slug else {
             return;
         };
@@ -230,7 +231,9 @@ impl Engine {
             slug.to_owned(),
             asked.question.clone(),
         );
-        tokio::task::spawn_blocking(move || knowledge.learn(phrasing));
+        if let Err(error) = tokio::task::spawn_blocking(move || knowledge.learn(phrasing)).await {
+            tracing::error!(%error, "learning a phrasing failed; it is used after the next restart");
+        }
     }
 
     /// Tells the second person to click Declare who was first.

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClientId, IncidentId, Severity, Stage, UserId};
-use crate::paging::PageAction;
 
 /// Where a message goes. Platforms are named by their adapter (`console`, `slack`, `discord`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,4 +302,21 @@ pub struct OpenedRoom {
     pub name: String,
     /// The id of the pinned brief message, which later brief refreshes edit.
     pub brief: Option<String>,
+}
+
+/// The two event actions Command Post sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageAction {
+    Trigger,
+    Resolve,
+}
+
+impl PageAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageAction::Trigger => "trigger",
+            PageAction::Resolve => "resolve",
+        }
+    }
 }

@@ -10,16 +10,10 @@ use secrecy::ExposeSecret;
 use crate::config::EmailConfig;
 use crate::domain::Stage;
 use crate::effects::{ClientUpdate, Receipt};
-use crate::engine::port::DeliveryError;
+use crate::engine::port::{DeliveryError, EmailBody, EmailPort};
 
 /// A server that has not answered in this long is treated as down and retried later.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// What one email carries besides the update: both parts, rendered when the update was published.
-pub struct EmailBody<'a> {
-    pub plain: &'a str,
-    pub html: &'a str,
-}
 
 pub struct EmailSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -130,6 +124,18 @@ impl EmailSender {
                     ),
             )
             .map_err(|e| DeliveryError::permanent(format!("the email could not be built: {e}")))
+    }
+}
+
+#[async_trait::async_trait]
+impl EmailPort for EmailSender {
+    async fn send(
+        &self,
+        to: &[String],
+        update: &ClientUpdate,
+        body: EmailBody<'_>,
+    ) -> Result<Receipt, DeliveryError> {
+        EmailSender::send(self, to, update, body).await
     }
 }
 

@@ -4,36 +4,17 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::chat::DeliveryError;
 use crate::config::PagingConfig;
-use crate::domain::{Incident, Severity};
-use crate::effects::Receipt;
+use crate::domain::Severity;
+use crate::effects::{PageAction, Receipt};
+use crate::engine::port::{DeliveryError, Page, PagerPort};
 
 /// What PagerDuty shows as the origin of the event.
 pub const SOURCE: &str = "Command Post";
-/// PagerDuty refuses a `payload.summary` longer than this.
-pub const MAX_SUMMARY: usize = 1024;
-
-/// The two event actions Command Post sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PageAction {
-    Trigger,
-    Resolve,
-}
-
-impl PageAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PageAction::Trigger => "trigger",
-            PageAction::Resolve => "resolve",
-        }
-    }
-}
 
 /// PagerDuty's four severities, from the incident's.
 pub fn pagerduty_severity(severity: Severity) -> &'static str {
@@ -43,45 +24,6 @@ pub fn pagerduty_severity(severity: Severity) -> &'static str {
         Severity::P3 => "warning",
         Severity::P4 => "info",
     }
-}
-
-/// The alert's one line in PagerDuty: whose incident, and what is overdue. Cut to PagerDuty's
-/// limit on a character boundary, since a long title must not make the page bounce.
-pub fn trigger_summary(client_name: &str, incident: &Incident, late_by: &str) -> String {
-    let text = format!(
-        "{client_name}: client update overdue by {late_by} for {} ({} {})",
-        incident.id, incident.severity, incident.title
-    );
-    truncate(text, MAX_SUMMARY)
-}
-
-fn truncate(text: String, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text;
-    }
-    let mut cut: String = text.chars().take(max_chars - 1).collect();
-    cut.push('…');
-    cut
-}
-
-/// The room's word when a page could not be sent; `None` while it is still being retried.
-pub fn failure_notice(
-    action: PageAction,
-    reason: &str,
-    attempts: u32,
-    gave_up: bool,
-) -> Option<String> {
-    if !gave_up {
-        return None;
-    }
-    let what = match action {
-        PageAction::Trigger => "page the on-call engineer another way",
-        PageAction::Resolve => "resolve the PagerDuty alert by hand",
-    };
-    Some(format!(
-        "⚠️ The PagerDuty {} for this incident was not sent: {reason}. Given up after {attempts} attempt(s); {what}.",
-        action.as_str()
-    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -122,40 +64,6 @@ struct Answer {
     message: Option<String>,
     #[serde(default)]
     errors: Vec<String>,
-}
-
-/// One page to send: everything the event carries apart from the routing key.
-#[derive(Debug)]
-pub struct Page<'a> {
-    pub action: PageAction,
-    pub incident: &'a Incident,
-    pub summary: &'a str,
-    /// When the escalation happened (the outbox row's creation), not when the retry went out.
-    pub at: DateTime<Utc>,
-    /// The incident's review page.
-    pub review_url: String,
-}
-
-impl<'a> Page<'a> {
-    pub fn new(
-        action: PageAction,
-        incident: &'a Incident,
-        summary: &'a str,
-        at: DateTime<Utc>,
-        public_url: &str,
-    ) -> Self {
-        Self {
-            action,
-            incident,
-            summary,
-            at,
-            review_url: format!(
-                "{}/incidents/{}",
-                public_url.trim_end_matches('/'),
-                incident.id
-            ),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -207,10 +115,13 @@ impl PagerSender {
         };
         serde_json::to_value(&event).expect("the event is plain JSON")
     }
+}
 
+#[async_trait::async_trait]
+impl PagerPort for PagerSender {
     /// Sends one event. 2xx is delivered; 429 and 5xx are retried (with `Retry-After` when
     /// given); 400 and other refusals are permanent. No error carries the routing key.
-    pub async fn send(&self, page: &Page<'_>) -> Result<Receipt, DeliveryError> {
+    async fn send(&self, page: &Page<'_>) -> Result<Receipt, DeliveryError> {
         let response = self
             .client
             .post(&self.url)
@@ -266,23 +177,5 @@ mod tests {
         assert_eq!(pagerduty_severity(Severity::P2), "error");
         assert_eq!(pagerduty_severity(Severity::P3), "warning");
         assert_eq!(pagerduty_severity(Severity::P4), "info");
-    }
-
-    #[test]
-    fn long_text_is_cut_to_the_limit_on_a_character_boundary() {
-        let cut = truncate("é".repeat(2000), MAX_SUMMARY);
-        assert_eq!(cut.chars().count(), MAX_SUMMARY);
-        assert!(cut.ends_with('…'));
-        assert_eq!(truncate("short".into(), MAX_SUMMARY), "short");
-    }
-
-    #[test]
-    fn the_room_hears_only_when_a_page_is_given_up() {
-        assert_eq!(failure_notice(PageAction::Trigger, "x", 1, false), None);
-        let text = failure_notice(PageAction::Trigger, "HTTP 400", 1, true).unwrap();
-        assert!(
-            text.contains("trigger") && text.contains("HTTP 400"),
-            "{text}"
-        );
     }
 }

@@ -12,11 +12,15 @@ use crate::chat::console::{ConsoleOutput, ConsolePlatform};
 use crate::chat::ChatPlatform;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::email::EmailSender;
+use crate::engine::port::{EmailPort, PagerPort, Senders};
 use crate::engine::Engine;
 use crate::kb::Knowledge;
+use crate::paging::PagerSender;
 use crate::store::{SqlStore, Store, StoreError, TriageStore};
 use crate::templates::{TemplateError, Templates};
 use crate::web::{self, WebState};
+use crate::webhook::WebhookSender;
 
 #[derive(Debug, Error)]
 pub enum StartupError {
@@ -119,6 +123,7 @@ impl App {
             .map(|p| (p.client.to_string(), p.slug, p.question))
             .collect();
         let knowledge = Arc::new(Knowledge::open(&config.kb_dir, model, learned));
+        let senders = senders(&config);
         let engine = Arc::new(Engine::new(
             store.clone(),
             Arc::new(config),
@@ -126,6 +131,7 @@ impl App {
             clock,
             platforms,
             knowledge,
+            senders,
         ));
         Ok(App {
             engine,
@@ -253,5 +259,22 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(not(unix))]
     async {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The senders besides chat, as the configuration enables them: the composition root is the one
+/// place that knows both the engine's ports and the adapters implementing them.
+fn senders(config: &Config) -> Senders {
+    Senders {
+        webhook: Arc::new(WebhookSender::new()),
+        email: config
+            .email
+            .as_ref()
+            .and_then(EmailSender::new)
+            .map(|sender| Arc::new(sender) as Arc<dyn EmailPort>),
+        pager: config
+            .paging
+            .as_ref()
+            .map(|paging| Arc::new(PagerSender::new(paging)) as Arc<dyn PagerPort>),
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::effects::{ClientUpdate, Receipt};
-use crate::engine::port::DeliveryError;
+use crate::engine::port::{DeliveryError, WebhookPort};
 
 #[derive(Debug, Serialize)]
 struct WebhookBody<'a> {
@@ -101,6 +101,19 @@ impl WebhookSender {
             retry_after,
             permanent: false,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl WebhookPort for WebhookSender {
+    async fn post(
+        &self,
+        url: &str,
+        update: &ClientUpdate,
+        sent_at: DateTime<Utc>,
+        signing_key: Option<&[u8]>,
+    ) -> Result<Receipt, DeliveryError> {
+        WebhookSender::post(self, url, update, sent_at, signing_key).await
     }
 }
 

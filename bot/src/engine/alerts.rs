@@ -206,7 +206,7 @@ impl Engine {
             incident.id,
             crate::domain::deadline::COMMANDER_WITHIN.as_secs() / 60
         );
-        deliveries.extend(self.page(incident, crate::paging::PageAction::Trigger, summary));
+        deliveries.extend(self.page(incident, crate::effects::PageAction::Trigger, summary));
         deliveries.extend(self.oncall_notice(
             incident,
             crate::effects::MessageKind::Escalation,

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::messages::{message, Deliveries};
 use super::{Engine, EngineError};
 use crate::domain::{EventKind, Incident, Stage, TimelineEvent};
+use crate::effects::PageAction;
 use crate::effects::{ClientUpdate, Delivery, Destination, MessageKind};
-use crate::paging::PageAction;
 use crate::views::format_time;
 
 /// What the client reads when the commander resolved without a summary or client text.

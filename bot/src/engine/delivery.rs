@@ -7,14 +7,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tracing::{info, instrument, warn};
 
+use super::pages;
 use super::port::DeliveryError;
+use super::port::{EmailBody, Page};
 use super::room_progress::RoomRecorder;
 use super::{Engine, EngineError};
 use crate::config::webhook_key;
 use crate::domain::{EventKind, Incident, TimelineEvent};
 use crate::effects::{Destination, MessageKind, OutboxItem, Receipt};
-use crate::email::EmailBody;
-use crate::paging::{self, Page};
 use crate::store::{Change, StatusPost, StoreError};
 use secrecy::ExposeSecret;
 
@@ -359,7 +359,7 @@ impl Engine {
         metrics::counter!("commandpost_update_delivery_failures_total", "destination" => destination.metric_label()).increment(1);
         warn!(reason = %error.reason, give_up, "delivery failed");
         if let Destination::Pager { action } = destination {
-            let notice = paging::failure_notice(*action, &error.reason, item.attempts, give_up);
+            let notice = pages::failure_notice(*action, &error.reason, item.attempts, give_up);
             let Some(text) = notice else {
                 return Ok(None);
             };

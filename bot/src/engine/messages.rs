@@ -2,10 +2,11 @@
 
 use serde_json::json;
 
+use super::pages;
 use super::{Engine, EngineError};
 use crate::domain::{deadline, Incident, TimelineEvent};
+use crate::effects::PageAction;
 use crate::effects::{Action, Delivery, Destination, MessageKind, OutgoingMessage};
-use crate::paging::{self, PageAction};
 use crate::views::{format_time, IncidentView, ViewContext, WithExtras};
 
 pub(super) type Deliveries = Vec<(Option<u32>, Delivery)>;
@@ -261,7 +262,7 @@ impl Engine {
             .client(&incident.client)
             .map_or_else(|| incident.client.to_string(), |c| c.name.clone());
         let summary =
-            paging::trigger_summary(&client_name, incident, &deadline::human_secs(late_by_secs));
+            pages::trigger_summary(&client_name, incident, &deadline::human_secs(late_by_secs));
         deliveries.extend(self.page(incident, PageAction::Trigger, summary));
         Ok(deliveries)
     }
@@ -290,7 +291,7 @@ impl Engine {
     }
 
     /// A PagerDuty event about the incident, when `[paging]` is configured (for a trigger, `text`
-    /// is the alert's summary: see [`paging::trigger_summary`]). Any breach worth waking someone
+    /// is the alert's summary: see [`pages::trigger_summary`]). Any breach worth waking someone
     /// for queues one of these.
     pub(super) fn page(
         &self,

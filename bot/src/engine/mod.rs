@@ -10,6 +10,7 @@ mod error;
 mod kb_draft;
 mod links;
 mod messages;
+mod pages;
 pub mod port;
 mod review;
 mod room_progress;
@@ -27,13 +28,10 @@ use crate::commands::{Command, UserRef};
 use crate::config::Config;
 use crate::domain::triage::TriagePolicy;
 use crate::domain::{deadline, Actor, Incident, Policy, UserId};
-use crate::email::EmailSender;
 use crate::kb::Knowledge;
-use crate::paging::PagerSender;
 use crate::store::{Change, Store};
 use crate::templates::Templates;
 use crate::views::ViewContext;
-use crate::webhook::WebhookSender;
 use port::ChatPlatform;
 
 pub use alerts::AlertOutcome;
@@ -112,11 +110,11 @@ pub struct Engine {
     templates: Arc<Templates>,
     clock: Arc<dyn Clock>,
     platforms: HashMap<&'static str, Arc<dyn ChatPlatform>>,
-    webhook: WebhookSender,
+    webhook: Arc<dyn port::WebhookPort>,
     /// PagerDuty, when `[paging]` is configured.
-    pager: Option<PagerSender>,
+    pager: Option<Arc<dyn port::PagerPort>>,
     /// Client email, when `[email]` is configured.
-    email: Option<EmailSender>,
+    email: Option<Arc<dyn port::EmailPort>>,
     /// Wakes the delivery loop as soon as something is written to the outbox.
     outbox_ready: Arc<Notify>,
     knowledge: Arc<Knowledge>,
@@ -140,10 +138,11 @@ impl Engine {
         clock: Arc<dyn Clock>,
         platforms: Vec<Arc<dyn ChatPlatform>>,
         knowledge: Arc<Knowledge>,
+        senders: port::Senders,
     ) -> Self {
         Self {
-            email: config.email.as_ref().and_then(EmailSender::new),
-            pager: config.paging.as_ref().map(PagerSender::new),
+            email: senders.email,
+            pager: senders.pager,
             policy: config.policy(),
             triage: config.triage.policy(),
             knowledge,
@@ -152,7 +151,7 @@ impl Engine {
             templates,
             clock,
             platforms: platforms.into_iter().map(|p| (p.name(), p)).collect(),
-            webhook: WebhookSender::new(),
+            webhook: senders.webhook,
             outbox_ready: Arc::new(Notify::new()),
             heartbeat: Heartbeat::default(),
             links: LinkHealth::default(),

@@ -7,8 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use thiserror::Error;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::Incident;
-use crate::effects::{OutboxItem, Receipt};
+use crate::effects::{ClientUpdate, OutboxItem, PageAction, Receipt};
 
 /// Why a delivery did not go through, and whether to try again.
 #[derive(Debug, Clone, Error)]
@@ -99,4 +101,82 @@ pub trait ChatPlatform: Send + Sync + 'static {
             item.delivery.destination.label()
         )))
     }
+}
+
+/// A client's webhook: POSTs an update (signed with `signing_key` when the client has one).
+#[async_trait]
+pub trait WebhookPort: Send + Sync {
+    async fn post(
+        &self,
+        url: &str,
+        update: &ClientUpdate,
+        sent_at: DateTime<Utc>,
+        signing_key: Option<&[u8]>,
+    ) -> Result<Receipt, DeliveryError>;
+}
+
+/// What one email carries besides the update: both parts, rendered when the update was published.
+pub struct EmailBody<'a> {
+    pub plain: &'a str,
+    pub html: &'a str,
+}
+
+/// Client email: one message per update to all of a client's addresses.
+#[async_trait]
+pub trait EmailPort: Send + Sync {
+    async fn send(
+        &self,
+        to: &[String],
+        update: &ClientUpdate,
+        body: EmailBody<'_>,
+    ) -> Result<Receipt, DeliveryError>;
+}
+
+/// One page to send: everything the event carries apart from the routing key.
+#[derive(Debug)]
+pub struct Page<'a> {
+    pub action: PageAction,
+    pub incident: &'a Incident,
+    pub summary: &'a str,
+    /// When the escalation happened (the outbox row's creation), not when the retry went out.
+    pub at: DateTime<Utc>,
+    /// The incident's review page.
+    pub review_url: String,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(
+        action: PageAction,
+        incident: &'a Incident,
+        summary: &'a str,
+        at: DateTime<Utc>,
+        public_url: &str,
+    ) -> Self {
+        Self {
+            action,
+            incident,
+            summary,
+            at,
+            review_url: format!(
+                "{}/incidents/{}",
+                public_url.trim_end_matches('/'),
+                incident.id
+            ),
+        }
+    }
+}
+
+/// Paging the on-call engineer (PagerDuty Events v2).
+#[async_trait]
+pub trait PagerPort: Send + Sync {
+    async fn send(&self, page: &Page<'_>) -> Result<Receipt, DeliveryError>;
+}
+
+/// The senders besides chat that the engine delivers through; the composition root
+/// (`startup`) builds them from the configuration.
+#[derive(Clone)]
+pub struct Senders {
+    pub webhook: std::sync::Arc<dyn WebhookPort>,
+    pub email: Option<std::sync::Arc<dyn EmailPort>>,
+    pub pager: Option<std::sync::Arc<dyn PagerPort>>,
 }

@@ -1,4 +1,8 @@
-//! Search latency benchmark: `cargo run --release -p commandpost-knowledge --example bench -- [ARTICLES] [QUERIES]`.
+//! Search latency benchmark:
+//! `cargo run --release -p commandpost-knowledge --example bench -- [ARTICLES] [QUERIES] [MODEL_DIR]`
+//! (words only; with a model folder, hybrid search beside it, as `commandpost bench kb` prints).
+
+use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut args = std::env::args().skip(1);
@@ -9,6 +13,14 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .unwrap_or(50_000);
     let queries = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2_000);
     let report = commandpost_knowledge::bench_search(articles, queries)?;
-    print!("{report}");
+    print!("words only\n{report}");
+    if let Some(model) = args.next() {
+        let embedder = Arc::new(commandpost_knowledge::Embedder::load(
+            std::path::Path::new(&model),
+        )?);
+        let cache = std::env::temp_dir().join("commandpost-bench-embeddings");
+        let report = commandpost_knowledge::bench_hybrid(articles, queries, embedder, &cache)?;
+        print!("\nhybrid ({model}, cache {})\n{report}", cache.display());
+    }
     Ok(())
 }

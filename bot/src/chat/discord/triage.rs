@@ -52,7 +52,7 @@ pub(super) fn click(custom_id: &str) -> Option<Result<Step, ParseError>> {
         kind.command(payload)
             .map(|command| Step::Run(Command::Triage(command)))
             .ok_or_else(|| ParseError {
-                problem: "that button no longer names a support request".into(),
+                problem: "that button no longer names a triage request".into(),
                 usage: commands::usage_of("/help"),
             }),
     )

@@ -191,5 +191,9 @@ pub enum BenchCommand {
         /// Also measure hybrid search with this sentence-embedding model folder.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// With --model: embed only this many articles and reuse their vectors for the rest (the
+        /// time and memory of a large knowledge base without hours of embedding first).
+        #[arg(long)]
+        embed_at_most: Option<usize>,
     },
 }

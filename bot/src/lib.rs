@@ -21,7 +21,9 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod templates;
-#[doc(hidden)]
+// The test harness is not part of the production library: only this crate's own tests turn
+// on the `testing` feature (through the dev-dependency on itself in Cargo.toml).
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod views;
 pub mod web;

@@ -112,14 +112,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let dir = tempfile::tempdir()?;
+    let dir = commandpost::bench::scratch::ScratchDir::new("commandpost-bench-")?;
     let url = |backend: &str| {
         let backend = backend.to_owned();
         let sqlite = format!("sqlite://{}/bench.db", dir.path().display());
         async move {
             match backend.as_str() {
                 "sqlite" => Ok(sqlite),
-                "postgres" => Ok(commandpost::testing::postgres::fresh_database().await),
+                "postgres" => Ok(commandpost::bench::postgres::fresh_database().await),
                 other => bail!("--backend must be sqlite or postgres, not `{other}`"),
             }
         }
@@ -171,7 +171,9 @@ async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
             articles,
             queries,
             model,
-        } => commandpost::kb::cli::bench(articles, queries, model.as_deref())?.to_string(),
+            embed_at_most,
+        } => commandpost::kb::cli::bench(articles, queries, model.as_deref(), embed_at_most)?
+            .to_string(),
     };
     println!("{report}");
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,7 @@
 use super::*;
 
-const ALERTMANAGER: &str = include_str!("../../tests/fixtures/alerts/alertmanager.json");
-const GRAFANA: &str = include_str!("../../tests/fixtures/alerts/grafana.json");
+const ALERTMANAGER: &str = include_str!("../../tests/it/fixtures/alerts/alertmanager.json");
+const GRAFANA: &str = include_str!("../../tests/it/fixtures/alerts/grafana.json");
 
 #[test]
 fn alertmanager_webhooks_are_read() {

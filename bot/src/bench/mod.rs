@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod delivery;
 pub mod load;
 pub mod pages;
+pub mod postgres;
+pub mod scratch;
 pub mod timers;
 
 use chrono::{DateTime, Utc};

@@ -5,6 +5,7 @@ mod alerts;
 mod client_messages;
 mod commands;
 mod delivery;
+mod delivery_outcome;
 mod dispatch;
 mod error;
 mod kb_draft;

@@ -125,7 +125,12 @@ pub async fn learned(
 }
 
 /// Search latency over generated articles: words only, and hybrid beside it with a model.
-pub fn bench(articles: usize, queries: usize, model: Option<&Path>) -> anyhow::Result<String> {
+pub fn bench(
+    articles: usize,
+    queries: usize,
+    model: Option<&Path>,
+    embed_at_most: Option<usize>,
+) -> anyhow::Result<String> {
     let words = commandpost_knowledge::bench_search(articles, queries)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out = format!("words only\n{words}");
@@ -134,14 +139,21 @@ pub fn bench(articles: usize, queries: usize, model: Option<&Path>) -> anyhow::R
         let embedder = Arc::new(Embedder::load(dir)?);
         let loaded = load.elapsed();
         let cache = std::env::temp_dir().join("commandpost-bench-embeddings");
-        let hybrid = commandpost_knowledge::bench_hybrid(articles, queries, embedder, &cache)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let hybrid =
+            commandpost_knowledge::bench_hybrid(articles, queries, embedder, &cache, embed_at_most)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         out.push_str(&format!(
             "\nhybrid (model {}, loaded in {} ms; cache {})\n{hybrid}",
             dir.display(),
             loaded.as_millis(),
             cache.display()
         ));
+        if let Some(limit) = embed_at_most.filter(|limit| *limit < articles) {
+            out.push_str(&format!(
+                "(vectors: {limit} articles embedded, reused for the other {}; time and memory do not depend on their values)\n",
+                articles - limit
+            ));
+        }
     }
     Ok(out)
 }

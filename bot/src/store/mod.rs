@@ -215,6 +215,8 @@ pub trait Store: ReviewStore + AlertStore + TriageStore + Send + Sync + 'static 
 #[cfg(test)]
 mod migration_parity;
 #[cfg(test)]
+mod outbox_tests;
+#[cfg(test)]
 mod review_tests;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,8 @@
 
 pub mod app;
 pub mod kb;
-pub mod postgres;
+// The throwaway cluster also serves `bench --backend postgres`, so it lives with the benchmarks.
+pub use crate::bench::postgres;
 pub mod process;
 pub mod recording;
 pub mod webhook;

@@ -1,6 +1,8 @@
 //! Search latency benchmark:
 //! `cargo run --release -p commandpost-knowledge --example bench -- [ARTICLES] [QUERIES] [MODEL_DIR]`
-//! (words only; with a model folder, hybrid search beside it, as `commandpost bench kb` prints).
+//! `[EMBED_AT_MOST]` (words only; with a model folder, hybrid search beside it, as `commandpost
+//! bench kb` prints; with EMBED_AT_MOST, only that many articles are embedded and their vectors
+//! reused for the rest, for time and memory at sizes this machine cannot embed).
 
 use std::sync::Arc;
 
@@ -19,7 +21,14 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             std::path::Path::new(&model),
         )?);
         let cache = std::env::temp_dir().join("commandpost-bench-embeddings");
-        let report = commandpost_knowledge::bench_hybrid(articles, queries, embedder, &cache)?;
+        let embed_at_most = args.next().map(|a| a.parse()).transpose()?;
+        let report = commandpost_knowledge::bench_hybrid(
+            articles,
+            queries,
+            embedder,
+            &cache,
+            embed_at_most,
+        )?;
         print!("\nhybrid ({model}, cache {})\n{report}", cache.display());
     }
     Ok(())

@@ -55,13 +55,20 @@ pub fn bench_search(n_articles: usize, queries: usize) -> Result<BenchReport, Be
 
 /// [`bench_search`] with hybrid search: articles embedded by `embedder` with the cache in
 /// `cache_dir` (built twice: the second build is a start with a warm cache, as after a restart).
+/// With `embed_at_most`, only that many articles are embedded and their vectors are reused for
+/// the rest (see [`crate::semantic::fill_cache_reusing`]): for the time and memory of large
+/// knowledge bases on a machine that cannot embed them all in reasonable time.
 pub fn bench_hybrid(
     n_articles: usize,
     queries: usize,
     embedder: Arc<Embedder>,
     cache_dir: &Path,
+    embed_at_most: Option<usize>,
 ) -> Result<BenchReport, BenchError> {
     bench_with(n_articles, queries, |articles| {
+        if let Some(limit) = embed_at_most.filter(|limit| *limit < articles.len()) {
+            crate::semantic::fill_cache_reusing(&articles, limit, &embedder, cache_dir)?;
+        }
         let started = Instant::now();
         let first = KnowledgeBase::build(articles.clone())?
             .with_model(embedder.clone(), Some(cache_dir))?;

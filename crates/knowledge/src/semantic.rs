@@ -147,6 +147,36 @@ impl SemanticIndex {
     }
 }
 
+/// For benchmarks only: fills `cache_dir`'s cache for every chunk of `articles` while embedding
+/// only those of the first `embedded` articles; the other chunks get those vectors again, in
+/// turn. Time and memory of a start and of a search do not depend on the vectors' values, and
+/// embedding 100,000 chunks takes hours on a small CPU. Returns how many chunks reuse a vector.
+pub fn fill_cache_reusing(
+    articles: &[Article],
+    embedded: usize,
+    embedder: &Embedder,
+    cache_dir: &Path,
+) -> Result<usize, ModelError> {
+    let embedded = embedded.clamp(1, articles.len().max(1)).min(articles.len());
+    let (real, _) = SemanticIndex::build(&articles[..embedded], embedder, Some(cache_dir))?;
+    let keys: Vec<[u8; 32]> = articles
+        .iter()
+        .flat_map(chunks_of)
+        .map(|chunk| key(&chunk))
+        .collect();
+    let known = real.vectors.len();
+    let mut vectors = Quantised::with_capacity(embedder.dimension(), keys.len());
+    for i in 0..keys.len() {
+        vectors.push_from(&real.vectors, i % known.max(1));
+    }
+    let file = cache_dir.join(format!("{}.vectors", embedder.fingerprint()));
+    write_cache(&file, &keys, &vectors).map_err(|error| ModelError::File {
+        file: file.clone(),
+        problem: format!("cannot be written: {error}"),
+    })?;
+    Ok(keys.len().saturating_sub(known))
+}
+
 fn key(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }

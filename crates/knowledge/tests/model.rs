@@ -183,3 +183,20 @@ fn a_learned_phrasing_helps_its_client_only() {
         "globex's ranking is unchanged"
     );
 }
+
+#[test]
+fn the_benchmark_fills_a_large_cache_embedding_only_some_articles() {
+    let cache = tempfile::tempdir().unwrap();
+    let model = common::model();
+    let report =
+        commandpost_knowledge::bench_hybrid(12, 5, model.clone(), cache.path(), Some(2)).unwrap();
+    assert_eq!((report.articles, report.queries), (12, 5));
+    // One vector for every chunk of all twelve generated articles (a title chunk and a body
+    // chunk each): 12-byte header, then 32-byte key, 4-byte scale and a byte per dimension.
+    let file = cache
+        .path()
+        .join(format!("{}.vectors", model.fingerprint()));
+    let bytes = std::fs::metadata(&file).unwrap().len() as usize;
+    assert_eq!((bytes - 12) % (36 + model.dimension()), 0);
+    assert_eq!((bytes - 12) / (36 + model.dimension()), 24);
+}

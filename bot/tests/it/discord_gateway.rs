@@ -1,7 +1,7 @@
 //! Gateway mode end to end: IDENTIFY with the right intents, READY, interactions answered through
 //! the callback endpoint, support-channel messages handed to triage, and RESUME after a drop.
 
-mod discord_support;
+use crate::discord_support;
 
 use commandpost_chat_fakes::discord::ReplyKind;
 use discord_support::*;

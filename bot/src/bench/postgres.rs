@@ -1,4 +1,4 @@
-//! A throwaway PostgreSQL cluster for tests: `initdb` in a temp dir as the `postgres` user,
+//! A throwaway PostgreSQL cluster for `bench --backend postgres` and for tests: `initdb` in a temp dir as the `postgres` user,
 //! listening on loopback on a free port, stopped when the test process exits.
 //! It fails loudly when it cannot start: a test that needs PostgreSQL never skips in silence.
 
@@ -65,9 +65,7 @@ fn free_port() -> u16 {
 }
 
 fn start_cluster() -> Cluster {
-    let dir = tempfile::Builder::new()
-        .prefix("commandpost-pg-")
-        .tempdir()
+    let dir = super::scratch::ScratchDir::new("commandpost-pg-")
         .expect("a temporary directory for PostgreSQL")
         .keep();
     if is_root() {

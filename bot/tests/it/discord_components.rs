@@ -1,7 +1,7 @@
 //! Discord buttons, the stage menu and forms end to end: the brief's buttons, a nudge's draft,
 //! and the declare form.
 
-mod discord_support;
+use crate::discord_support;
 
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 //! nothing is stored or posted; no reply names another client. Discord incident rooms are
 //! hidden from @everyone.
 
-mod discord_support;
-mod slack_support;
+use crate::discord_support;
+use crate::slack_support;
 
 use commandpost::store::{IncidentFilter, Store};
 use commandpost_chat_fakes::slack::Membership;

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const UNIT: &str = include_str!("../../deploy/commandpost.service");
-const README: &str = include_str!("../../README.md");
-const DEPLOY_README: &str = include_str!("../../deploy/README.md");
-const HAPROXY: &str = include_str!("../../deploy/haproxy.cfg");
+const UNIT: &str = include_str!("../../../deploy/commandpost.service");
+const README: &str = include_str!("../../../README.md");
+const DEPLOY_README: &str = include_str!("../../../deploy/README.md");
+const HAPROXY: &str = include_str!("../../../deploy/haproxy.cfg");
 
 fn systemd_analyze() -> Option<PathBuf> {
     ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"]

@@ -19,7 +19,7 @@ pub const CLIENTS: usize = 20;
 pub const INCIDENTS: usize = 50;
 pub const SECRET: &str = "scale-out-signing-secret-0123456789abcdef";
 pub const ONCALL: &str = "C0ONCALL";
-pub const HAPROXY_CONFIG: &str = include_str!("../../../deploy/haproxy.cfg");
+pub const HAPROXY_CONFIG: &str = include_str!("../../../../deploy/haproxy.cfg");
 
 pub fn status_channel(client: usize) -> String {
     format!("C0STATUS{client:02}")

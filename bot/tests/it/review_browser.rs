@@ -3,7 +3,7 @@
 //! incident, edits and approves its postmortem. A screenshot of each page is saved under
 //! `target/screenshots/` for review. Fails loudly when Chromium is missing: it never skips.
 
-mod review_support;
+use crate::review_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -2,7 +2,7 @@
 //! messages answered with the client's own articles and buttons, the buttons' flows (solved,
 //! still need help → on-call ticket → Take it), and a burst declared as a P1 with one click.
 
-mod slack_support;
+use crate::slack_support;
 
 use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::{Severity, UserId};

@@ -2,7 +2,7 @@
 //! goes silent without closing (half-open) is noticed and replaced, and `/healthz` reports a
 //! link that stays down.
 
-mod slack_support;
+use crate::slack_support;
 
 use std::time::Duration;
 

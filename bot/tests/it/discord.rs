@@ -1,7 +1,7 @@
 //! The Discord adapter end to end: the real server, a fake Discord that accepts only what
 //! Discord's API description allows, and interactions signed with a test Ed25519 key.
 
-mod discord_support;
+use crate::discord_support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Slack's interactive surfaces end to end: the declare modal, every button, the nudge with
 //! its drafted update, and Socket Mode against the fake WebSocket endpoint.
 
-mod slack_support;
+use crate::slack_support;
 
 use std::time::Duration;
 

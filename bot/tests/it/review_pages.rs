@@ -2,7 +2,7 @@
 //! without a session, for non-managers, with a reused or expired link, without the CSRF token,
 //! or with another client's status token; and snapshots of every page.
 
-mod review_support;
+use crate::review_support;
 
 use reqwest::header::{AUTHORIZATION, LOCATION};
 use review_support::{input_value, redact, set_cookie_line, World};

@@ -346,13 +346,25 @@ async fn with_the_section_the_escalation_queues_a_page() {
     assert!(lanes.iter().any(|lane| lane.0 == "pager"), "{lanes:?}");
 }
 
-/// Collects everything logged on this thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// Where [`ThreadLogs`] writes on this thread, while a test captures.
+    static CAPTURING: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> =
+        const { std::cell::RefCell::new(None) };
+}
 
-impl Write for Captured {
+/// What the test binary's one subscriber writes to: the capture of the thread that logged, if
+/// any. All tests share one process, so a subscriber set per test thread (`set_default`) is not
+/// reliable: callsites are cached across threads. One global subscriber, installed once, with
+/// the capture chosen per thread, is.
+struct ThreadLogs;
+
+impl Write for ThreadLogs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURING.with(|capture| {
+            if let Some(buffer) = capture.borrow().as_ref() {
+                buffer.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -360,16 +372,26 @@ impl Write for Captured {
     }
 }
 
+/// Captures what is logged on this thread (WARN and above) until the returned buffer is read.
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(|| ThreadLogs)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("only this test installs a subscriber");
+    });
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    CAPTURING.with(|capture| *capture.borrow_mut() = Some(buffer.clone()));
+    buffer
+}
+
 #[tokio::test]
 async fn the_routing_key_never_appears_in_logs_or_errors() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = capture_logs();
 
     let pager = FakePagerDuty::start().await.unwrap();
     pager.answer_next(429, None);
@@ -382,7 +404,7 @@ async fn the_routing_key_never_appears_in_logs_or_errors() {
     world.run(Some(&room), "/incident status").await;
     assert_eq!(pager.calls().len(), 3, "429, 400, then the repeat accepted");
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("PagerDuty answered HTTP 400"),
         "the failures were logged: {logs}"

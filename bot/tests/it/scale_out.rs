@@ -9,7 +9,7 @@
 //! durations of seconds, and the test waits for states and asserts on counts and identities,
 //! never on how long anything took.
 
-mod scale_out_support;
+use crate::scale_out_support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,7 +1,7 @@
 //! Discord deliveries end to end: client updates reach the client's channel and no other, a 429
 //! is honoured and retried, and a refused destination is reported to the room.
 
-mod discord_support;
+use crate::discord_support;
 
 use std::time::Duration;
 

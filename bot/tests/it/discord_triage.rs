@@ -3,7 +3,7 @@
 //! ticket → Take it), support-channel messages from the gateway answered with a reply, and a
 //! burst declared as a P1 with one click.
 
-mod discord_support;
+use crate::discord_support;
 
 use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::{Severity, UserId};

@@ -1,7 +1,7 @@
 //! Slack inbound safety: signatures, Events API retries (across a restart too), and the
 //! outbox riding out 429s and 500s from the Web API.
 
-mod slack_support;
+use crate::slack_support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Slack end to end: the real app against the fake Slack Web API, driven by signed requests
 //! shaped like Slack's. Every test also checks that nothing was sent that Slack would refuse.
 
-mod slack_support;
+use crate::slack_support;
 
 use serde_json::Value;
 use slack_support::*;

@@ -1,0 +1,39 @@
+//! Every integration test of the `commandpost` crate in one binary: one link instead of thirty-odd
+//! (most of the time of a test build on two cores), each former test file a module here.
+
+mod alerts;
+mod backup;
+mod chat_snapshots;
+mod cli;
+mod client_channels;
+mod client_resolution;
+mod client_updates;
+mod console;
+mod crash;
+mod deploy;
+mod discord;
+mod discord_components;
+mod discord_delivery;
+mod discord_gateway;
+mod discord_support;
+mod discord_triage;
+mod hostile_destinations;
+mod http;
+mod logs_and_config;
+mod paging;
+mod paging_commander;
+mod replicas;
+mod review_browser;
+mod review_pages;
+mod review_support;
+mod scale_out;
+mod scale_out_support;
+mod serve;
+mod slack;
+mod slack_inbound;
+mod slack_interactive;
+mod slack_socket_link;
+mod slack_support;
+mod slack_triage;
+mod triage;
+mod who_may_command;

@@ -131,9 +131,8 @@ pub fn bench(
     model: Option<&Path>,
     embed_at_most: Option<usize>,
 ) -> anyhow::Result<String> {
-    let words = commandpost_knowledge::bench_search(articles, queries)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut out = format!("words only\n{words}");
+    // Hybrid first, so its resident memory is not that of the words-only run before it.
+    let mut out = String::new();
     if let Some(dir) = model {
         let load = std::time::Instant::now();
         let embedder = Arc::new(Embedder::load(dir)?);
@@ -143,7 +142,7 @@ pub fn bench(
             commandpost_knowledge::bench_hybrid(articles, queries, embedder, &cache, embed_at_most)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         out.push_str(&format!(
-            "\nhybrid (model {}, loaded in {} ms; cache {})\n{hybrid}",
+            "hybrid (model {}, loaded in {} ms; cache {})\n{hybrid}",
             dir.display(),
             loaded.as_millis(),
             cache.display()
@@ -154,7 +153,11 @@ pub fn bench(
                 articles - limit
             ));
         }
+        out.push('\n');
     }
+    let words = commandpost_knowledge::bench_search(articles, queries)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    out.push_str(&format!("words only\n{words}"));
     Ok(out)
 }
 

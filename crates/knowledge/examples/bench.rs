@@ -7,6 +7,10 @@
 use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // As `commandpost` runs it: one thread per embedding unless RAYON_NUM_THREADS says otherwise.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
     let mut args = std::env::args().skip(1);
     let articles = args
         .next()
@@ -14,8 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .transpose()?
         .unwrap_or(50_000);
     let queries = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2_000);
-    let report = commandpost_knowledge::bench_search(articles, queries)?;
-    print!("words only\n{report}");
+    // Hybrid first, so its resident memory is not that of the words-only run before it.
     if let Some(model) = args.next() {
         let embedder = Arc::new(commandpost_knowledge::Embedder::load(
             std::path::Path::new(&model),
@@ -29,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             &cache,
             embed_at_most,
         )?;
-        print!("\nhybrid ({model}, cache {})\n{report}", cache.display());
+        print!("hybrid ({model}, cache {})\n{report}\n", cache.display());
     }
+    let report = commandpost_knowledge::bench_search(articles, queries)?;
+    print!("words only\n{report}");
     Ok(())
 }

@@ -16,6 +16,11 @@ use crate::semantic::{CacheStats, SemanticIndex};
 /// Reciprocal rank fusion's constant (Cormack et al., 2009): ranks below ~60 matter little,
 /// so neither list's long tail can outvote the other's top.
 const RRF_K: f32 = 60.0;
+/// No rank in a list.
+const NOT_RANKED: u32 = u32::MAX;
+/// The fused ranking keeps this many articles: suggestions and the confidence model read only
+/// the first few, and ordering all of a large knowledge base cost more than the rest of a search.
+const RANKED_KEPT: usize = 64;
 /// BM25 candidates fused with the dense ranking.
 const KEYWORD_CANDIDATES: usize = 20;
 /// A further suggestion must be about as close in meaning as the best one.
@@ -46,7 +51,7 @@ pub(crate) struct Semantic {
 /// What one hybrid search found, before the confidence decision.
 #[derive(Debug)]
 pub struct Assessment {
-    /// Visible articles, best first (fused rank).
+    /// The best visible articles (at most 64), best first (fused rank).
     pub ranked: Vec<(usize, f32)>,
     pub features: Features,
     /// Dense score of the best visible article.
@@ -163,11 +168,12 @@ impl KnowledgeBase {
         drop(learned);
         let mut taught: Vec<(usize, f32)> = taught.into_iter().collect();
         taught.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let taught_rank: HashMap<usize, usize> = taught
-            .iter()
-            .enumerate()
-            .map(|(rank, &(ord, _))| (ord, rank))
-            .collect();
+        // Ranks by article ordinal in plain arrays: a search reads them once per article, and
+        // at 50,000 articles hashing was a good part of a question's time.
+        let mut taught_rank = vec![NOT_RANKED; articles.len()];
+        for (rank, &(ord, _)) in taught.iter().enumerate() {
+            taught_rank[ord] = rank as u32;
+        }
         // Scoping before ranking: invisible articles never enter the ranking. The best of
         // them is kept only as a signal ("another client has an article for this").
         let mut other_best = f32::MIN;
@@ -179,37 +185,47 @@ impl KnowledgeBase {
                 other_best = other_best.max(dense[ord]);
             }
         }
-        by_meaning.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        by_meaning.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let (_, by_words) = self.rank(&client, question, KEYWORD_CANDIDATES, self.params());
         let keyword_confident = by_words
             .first()
             .is_some_and(|best| self.params().is_confident(&best.coverage));
-        let word_rank: HashMap<usize, usize> = by_words
-            .iter()
-            .enumerate()
-            .filter_map(|(rank, r)| Some((self.ordinal(&r.article.slug)?, rank)))
-            .collect();
+        let mut word_rank = vec![NOT_RANKED; articles.len()];
+        for (rank, ranked) in by_words.iter().enumerate() {
+            if let Some(ord) = self.ordinal(&ranked.article.slug) {
+                word_rank[ord] = rank as u32;
+            }
+        }
         let mut fused: Vec<(usize, f32)> = by_meaning
             .iter()
             .enumerate()
             .map(|(rank, &(ord, _))| {
-                let reciprocal =
-                    |r: Option<&usize>| r.map_or(0.0, |&r| 1.0 / (RRF_K + r as f32 + 1.0));
-                let words = reciprocal(word_rank.get(&ord));
-                let told = reciprocal(taught_rank.get(&ord));
-                (ord, reciprocal(Some(&rank)) + words + told)
+                let reciprocal = |r: u32| {
+                    if r == NOT_RANKED {
+                        0.0
+                    } else {
+                        1.0 / (RRF_K + r as f32 + 1.0)
+                    }
+                };
+                let words = reciprocal(word_rank[ord]);
+                let told = reciprocal(taught_rank[ord]);
+                (ord, reciprocal(rank as u32) + words + told)
             })
             .collect();
-        fused.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best_first =
+            |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if fused.len() > RANKED_KEPT {
+            fused.select_nth_unstable_by(RANKED_KEPT, best_first);
+            fused.truncate(RANKED_KEPT);
+        }
+        fused.sort_unstable_by(best_first);
         let best_dense = by_meaning.first().map_or(0.0, |b| b.1);
         let second_dense = by_meaning.get(1).map_or(0.0, |b| b.1);
         let top = fused.first().map(|f| f.0);
         let features = Features {
             best_dense,
             margin: best_dense - second_dense,
-            words_agree: top
-                .and_then(|t| word_rank.get(&t))
-                .is_some_and(|&rank| rank < 3),
+            words_agree: top.is_some_and(|t| word_rank[t] < 3),
             keyword_confident,
             other_client_better: (other_best - best_dense).max(0.0),
             fragmentation: semantic.embedder.fragmentation(question),

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::article::Article;
 use crate::embed::{Embedder, ModelError};
-use crate::vectors::{write_cache, Cache, Quantised};
+use crate::vectors::{write_cache, Cache, Quantised, QuantisedQuery};
 
 /// Characters of a section kept for embedding; the model reads about 256 tokens anyway.
 const SECTION_CHARS: usize = 1200;
@@ -131,8 +131,9 @@ impl SemanticIndex {
         if self.vectors.dimension() == 0 {
             return best;
         }
+        let query = QuantisedQuery::new(query);
         for (chunk, &ord) in self.chunk_article.iter().enumerate() {
-            let score = self.vectors.dot(chunk, query);
+            let score = self.vectors.dot_quantised(chunk, &query);
             let best = &mut best[ord as usize];
             if score > *best {
                 *best = score;

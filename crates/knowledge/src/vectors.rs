@@ -1,6 +1,6 @@
 //! Chunk vectors as they are kept in memory and on disk: one byte per dimension and a scale per
-//! vector. A unit vector's components quantised to 1/127 of its largest one change a cosine by
-//! about a thousandth (far below what separates a good article from a bad one), and a knowledge
+//! vector. A unit vector's components quantised to 1/127 of its largest one (the question's too)
+//! change a cosine by about a thousandth (far below what separates a good article from a bad one), and a knowledge
 //! base of 50,000 articles then holds its vectors in about 40 MB instead of 150 MB, and starts
 //! from its cache by reading a quarter of the bytes.
 
@@ -65,28 +65,50 @@ impl Quantised {
         &self.values[i * self.dimension..(i + 1) * self.dimension]
     }
 
-    /// The dot product of vector `i` with `query`: its cosine for unit vectors.
-    pub fn dot(&self, i: usize, query: &[f32]) -> f32 {
-        // Eight running sums, so the compiler can keep them in one vector register.
-        let mut sums = [0.0f32; 8];
+    /// The dot product of vector `i` with a quantised query: integer products summed in 32
+    /// bits (which the compiler turns into vector instructions on any x86-64), scaled once.
+    /// Scanning every chunk of a large knowledge base is several times faster than in floats.
+    pub fn dot_quantised(&self, i: usize, query: &QuantisedQuery) -> f32 {
         let values = self.values(i);
-        let (whole, rest) = (values.chunks_exact(8), values.len() / 8 * 8);
-        for (v, q) in whole.zip(query.chunks_exact(8)) {
-            for lane in 0..8 {
-                sums[lane] += f32::from(v[lane]) * q[lane];
+        let mut sums = [0i32; 16];
+        let whole = values.len() / 16 * 16;
+        for (v, q) in values[..whole]
+            .chunks_exact(16)
+            .zip(query.values[..whole].chunks_exact(16))
+        {
+            for lane in 0..16 {
+                sums[lane] += i32::from(v[lane]) * i32::from(q[lane]);
             }
         }
-        let tail: f32 = values[rest..]
+        let tail: i32 = values[whole..]
             .iter()
-            .zip(&query[rest..])
-            .map(|(v, q)| f32::from(*v) * q)
+            .zip(&query.values[whole..])
+            .map(|(v, q)| i32::from(*v) * i32::from(*q))
             .sum();
-        (sums.iter().sum::<f32>() + tail) * self.scales[i]
+        (sums.iter().sum::<i32>() + tail) as f32 * self.scales[i] * query.scale
     }
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         self.values.len() + self.scales.len() * std::mem::size_of::<f32>()
+    }
+}
+
+/// A query vector quantised like the stored ones, for [`Quantised::dot_quantised`].
+#[derive(Debug, Clone)]
+pub struct QuantisedQuery {
+    values: Vec<i8>,
+    scale: f32,
+}
+
+impl QuantisedQuery {
+    pub fn new(vector: &[f32]) -> Self {
+        let mut one = Quantised::new(vector.len());
+        one.push(vector);
+        Self {
+            values: one.values,
+            scale: one.scales[0],
+        }
     }
 }
 
@@ -178,7 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn a_quantised_dot_product_is_within_a_thousandth_of_the_exact_one() {
+    fn a_quantised_dot_product_is_within_two_thousandths_of_the_exact_one() {
         let dimension = 384;
         let a = unit(
             &(0..dimension)
@@ -193,13 +215,10 @@ mod tests {
         let exact: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         let mut stored = Quantised::new(dimension);
         stored.push(&a);
-        assert!(
-            (stored.dot(0, &b) - exact).abs() < 1e-3,
-            "{} vs {exact}",
-            stored.dot(0, &b)
-        );
+        let quantised = stored.dot_quantised(0, &QuantisedQuery::new(&b));
+        assert!((quantised - exact).abs() < 2e-3, "{quantised} vs {exact}");
         stored.push(&vec![0.0; dimension]);
-        assert_eq!(stored.dot(1, &b), 0.0);
+        assert_eq!(stored.dot_quantised(1, &QuantisedQuery::new(&b)), 0.0);
     }
 
     #[test]
@@ -214,7 +233,8 @@ mod tests {
         let cache = Cache::read(&file, 3);
         assert_eq!(cache.vectors.len(), 2);
         let second = cache.by_key[&[2u8; 32]];
-        assert!((cache.vectors.dot(second, &[0.0, 0.0, 1.0]) - 1.0).abs() < 1e-6);
+        let up = QuantisedQuery::new(&[0.0, 0.0, 1.0]);
+        assert!((cache.vectors.dot_quantised(second, &up) - 1.0).abs() < 1e-6);
         assert_eq!(
             Cache::read(&file, 4).vectors.len(),
             0,

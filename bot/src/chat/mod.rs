@@ -5,6 +5,7 @@
 pub mod buttons;
 pub mod console;
 pub mod discord;
+pub mod mentions;
 pub mod slack;
 
 use std::sync::Arc;
@@ -28,36 +29,49 @@ pub struct AdapterError {
     pub message: String,
 }
 
-/// The outbound side of every chat platform the configuration enables (the console is added
-/// by the caller, since only it knows about the terminal).
+/// Makes a platform's outbound side from the configuration (`None`: not configured).
+pub type MakeOutbound = fn(&Config) -> Result<Option<Arc<dyn ChatPlatform>>, AdapterError>;
+
+/// One chat platform as the application wires it up. Every platform is one folder under `chat/`
+/// and one line in [`ADAPTERS`]; nothing else in the bot names it.
+pub struct Adapter {
+    pub name: &'static str,
+    /// Its outbound side, when the configuration enables it.
+    pub outbound: MakeOutbound,
+    /// Its HTTP endpoints (`/slack/...`, `/discord/...`), when enabled.
+    pub routes: fn(&Arc<Engine>) -> Option<Router>,
+    /// Its long-running connections (Slack Socket Mode, the Discord gateway), when enabled.
+    pub connections: fn(&Arc<Engine>, watch::Receiver<bool>) -> Vec<JoinHandle<()>>,
+}
+
+/// Every chat platform. The console is here too; its outbound side needs the terminal, so
+/// `startup` makes it when the console runs in the foreground (`console::ADAPTER` makes none).
+pub const ADAPTERS: &[Adapter] = &[console::ADAPTER, discord::ADAPTER, slack::ADAPTER];
+
+/// The outbound side of every chat platform the configuration enables.
 pub fn outbound_platforms(config: &Config) -> Result<Vec<Arc<dyn ChatPlatform>>, AdapterError> {
-    let mut platforms: Vec<Arc<dyn ChatPlatform>> = Vec::new();
-    platforms.extend(slack::outbound(config)?);
-    if let Some(discord) = discord::outbound(config)? {
-        platforms.push(discord);
+    let mut platforms = Vec::new();
+    for adapter in ADAPTERS {
+        platforms.extend((adapter.outbound)(config)?);
     }
     Ok(platforms)
 }
 
-/// The HTTP endpoints of every enabled platform (`/slack/...`, `/discord/...`).
+/// The HTTP endpoints of every enabled platform.
 pub fn inbound_routes(engine: &Arc<Engine>) -> Router {
-    let mut router = Router::new();
-    if let Some(slack) = slack::routes(engine) {
-        router = router.merge(slack);
-    }
-    if let Some(discord) = discord::routes(engine) {
-        router = router.merge(discord);
-    }
-    router
+    ADAPTERS
+        .iter()
+        .filter_map(|adapter| (adapter.routes)(engine))
+        .fold(Router::new(), Router::merge)
 }
 
-/// Long-running connections of enabled platforms (Slack Socket Mode, the Discord gateway).
+/// Long-running connections of enabled platforms.
 pub fn spawn_connections(
     engine: &Arc<Engine>,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let mut connections = Vec::new();
-    connections.extend(slack::spawn(engine, shutdown.clone()));
-    connections.extend(discord::spawn(engine, shutdown.clone()));
-    connections
+    ADAPTERS
+        .iter()
+        .flat_map(|adapter| (adapter.connections)(engine, shutdown.clone()))
+        .collect()
 }

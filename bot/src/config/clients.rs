@@ -1,5 +1,6 @@
 //! One client's settings: where it hears about incidents, its contract, the time zone it reads.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -13,10 +14,10 @@ use crate::domain::{ClientId, ClientPolicy};
 pub struct ClientConfig {
     pub id: ClientId,
     pub name: String,
-    pub slack_status_channel: Option<String>,
-    pub slack_support_channel: Option<String>,
-    pub discord_status_channel: Option<String>,
-    pub discord_support_channel: Option<String>,
+    /// Its channels per chat platform: `[clients.channels.<platform>] status = "…", support = "…"`
+    /// (the older `<platform>_status_channel` keys are moved here on load, see `load.rs`).
+    #[serde(default)]
+    pub channels: BTreeMap<String, ClientChannels>,
     pub webhook_url: Option<String>,
     /// Standard Webhooks secret (`whsec_<base64>`): every webhook delivery is signed with it.
     pub webhook_secret: Option<SecretString>,
@@ -39,7 +40,27 @@ pub struct ClientConfig {
     pub alert_token: Option<SecretString>,
 }
 
+/// A client's channels on one chat platform.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChannels {
+    /// Where the client reads status updates (e.g. a Slack Connect channel).
+    pub status: Option<String>,
+    /// Where the client's staff ask level-1 questions.
+    pub support: Option<String>,
+}
+
 impl ClientConfig {
+    /// The client's status channel on `platform`, if it has one there.
+    pub fn status_channel(&self, platform: &str) -> Option<&str> {
+        self.channels.get(platform)?.status.as_deref()
+    }
+
+    /// The client's support channel on `platform`, if it has one there.
+    pub fn support_channel(&self, platform: &str) -> Option<&str> {
+        self.channels.get(platform)?.support.as_deref()
+    }
+
     pub fn contract(&self) -> ClientPolicy {
         ClientPolicy {
             update_every: self.update_every,

@@ -59,6 +59,12 @@ impl Config {
         if let Some(base) = base {
             paths::resolve(&mut table, base);
         }
+        move_older_channel_keys(&mut table).map_err(|(key, message)| ConfigError::Parse {
+            origin: origin.to_owned(),
+            line: None,
+            key: Some(key),
+            message,
+        })?;
         let mut overrides = env::apply_overrides(&mut table, vars)?;
         let mut config: Config = loop {
             match serde_path_to_error::deserialize(toml::Value::Table(table.clone())) {
@@ -92,6 +98,73 @@ impl Config {
             })
         }
     }
+}
+
+/// Clients' channels used to be written `<platform>_status_channel` and
+/// `<platform>_support_channel`; that spelling is still read, moved into `channels.<platform>`
+/// before the table is typed. Giving both spellings for one channel is an error naming both.
+fn move_older_channel_keys(table: &mut toml::Table) -> Result<(), (String, String)> {
+    let Some(toml::Value::Array(clients)) = table.get_mut("clients") else {
+        return Ok(());
+    };
+    for (index, client) in clients.iter_mut().enumerate() {
+        let toml::Value::Table(client) = client else {
+            continue;
+        };
+        let older: Vec<String> = client
+            .keys()
+            .filter(|key| older_channel_key(key).is_some())
+            .cloned()
+            .collect();
+        for key in older {
+            let Some((platform, kind)) = older_channel_key(&key) else {
+                continue;
+            };
+            let value = client.remove(&key).unwrap_or(toml::Value::Boolean(false));
+            let channels = client
+                .entry("channels")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let at = format!("clients[{index}]");
+            let toml::Value::Table(channels) = channels else {
+                return Err((
+                    format!("{at}.channels"),
+                    "must be a table of platforms".into(),
+                ));
+            };
+            let platform_channels = channels
+                .entry(platform.to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(platform_channels) = platform_channels else {
+                return Err((
+                    format!("{at}.channels.{platform}"),
+                    "must be a table with `status` and `support`".into(),
+                ));
+            };
+            if platform_channels.contains_key(kind) {
+                return Err((
+                    format!("{at}.{key}"),
+                    format!(
+                        "is the older spelling of {at}.channels.{platform}.{kind}, which is also given; keep one"
+                    ),
+                ));
+            }
+            platform_channels.insert(kind.to_owned(), value);
+        }
+    }
+    Ok(())
+}
+
+/// `slack_status_channel` → (`slack`, `status`).
+fn older_channel_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_suffix("_channel")?;
+    let (platform, kind) = rest.rsplit_once('_')?;
+    let kind = match kind {
+        "status" => "status",
+        "support" => "support",
+        _ => return None,
+    };
+    (!platform.is_empty() && platform.chars().all(|c| c.is_ascii_lowercase()))
+        .then_some((platform, kind))
 }
 
 /// A TOML syntax error's line and message. toml's own rendering quotes the offending line,

@@ -26,7 +26,7 @@ use thiserror::Error;
 use crate::domain::{ClientId, Policy, Severity, UserId};
 
 pub use alerts::{severity_rank, AlertsConfig};
-pub use clients::{ClientConfig, EmailConfig};
+pub use clients::{ClientChannels, ClientConfig, EmailConfig};
 pub use delivery::{frame_origin, webhook_key};
 pub use log::{LogConfig, LogFormat};
 pub use paging::PagingConfig;
@@ -299,15 +299,8 @@ impl Config {
         }
     }
 
-    /// The client whose support channel `room` is on `platform` (console: `support:<client>`).
-    pub fn support_client(&self, platform: &str, room: &str) -> Option<&ClientConfig> {
-        self.clients.iter().find(|client| match platform {
-            "slack" => client.slack_support_channel.as_deref() == Some(room),
-            "discord" => client.discord_support_channel.as_deref() == Some(room),
-            "console" => room.strip_prefix("support:") == Some(client.id.as_str()),
-            _ => false,
-        })
-    }
+    /// The chat platforms' sections, which clients' `channels` may name.
+    pub const CHAT_SECTIONS: &'static [&'static str] = &["slack", "discord", "console"];
 
     /// Settings that work but are probably not what was meant (`check` and start print them).
     pub fn warnings(&self) -> Vec<ConfigProblem> {
@@ -327,5 +320,7 @@ impl Config {
     }
 }
 
+#[cfg(test)]
+mod channels_tests;
 #[cfg(test)]
 mod tests;

@@ -62,8 +62,7 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
                 ),
             );
         }
-        let has_destination = client.slack_status_channel.is_some()
-            || client.discord_status_channel.is_some()
+        let has_destination = client.channels.values().any(|c| c.status.is_some())
             || client.webhook_url.is_some()
             || !client.email_to.is_empty()
             || client.has_status_page();
@@ -71,7 +70,7 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
             problem(
                 at.clone(),
                 format!(
-                    "client `{}` has no status destination: set slack_status_channel, discord_status_channel, webhook_url, email_to, status_token or public_status = true",
+                    "client `{}` has no status destination: set channels.<platform>.status, webhook_url, email_to, status_token or public_status = true",
                     client.id
                 ),
             );
@@ -84,37 +83,28 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
                 );
             }
         }
-        let channels = [
-            (
-                "slack_status_channel",
-                "slack",
-                &client.slack_status_channel,
-            ),
-            (
-                "slack_support_channel",
-                "slack",
-                &client.slack_support_channel,
-            ),
-            (
-                "discord_status_channel",
-                "discord",
-                &client.discord_status_channel,
-            ),
-            (
-                "discord_support_channel",
-                "discord",
-                &client.discord_support_channel,
-            ),
-        ];
-        for (key, platform, channel) in channels {
-            let Some(channel) = channel else { continue };
-            let here = format!("{at}.{key}");
-            if let Some(owner) = channel_owner.insert(format!("{platform}:{channel}"), here.clone())
-            {
+        for (platform, channels) in &client.channels {
+            if !Config::CHAT_SECTIONS.contains(&platform.as_str()) {
                 problem(
-                    here,
-                    format!("channel `{channel}` is also {owner}; each client needs channels of its own, or updates would reach the wrong client"),
+                    format!("{at}.channels.{platform}"),
+                    format!(
+                        "`{platform}` is not a chat platform (known: {})",
+                        Config::CHAT_SECTIONS.join(", ")
+                    ),
                 );
+            }
+            let named = [("status", &channels.status), ("support", &channels.support)];
+            for (kind, channel) in named {
+                let Some(channel) = channel else { continue };
+                let here = format!("{at}.channels.{platform}.{kind}");
+                if let Some(owner) =
+                    channel_owner.insert(format!("{platform}:{channel}"), here.clone())
+                {
+                    problem(
+                        here,
+                        format!("channel `{channel}` is also {owner}; each client needs channels of its own, or updates would reach the wrong client"),
+                    );
+                }
             }
         }
         let oncall = [

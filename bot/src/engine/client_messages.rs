@@ -75,22 +75,13 @@ impl Engine {
             .client(&incident.client)
             .ok_or_else(|| EngineError::NoDestination(incident.client.to_string()))?;
         let mut destinations = Vec::new();
-        for (platform, channel) in [
-            ("slack", &client.slack_status_channel),
-            ("discord", &client.discord_status_channel),
-        ] {
-            if let (Some(channel), true) = (channel, self.platforms.contains_key(platform)) {
+        for name in self.platform_names() {
+            if let Some(channel) = self.platforms[name].status_channel(client) {
                 destinations.push(Destination::ClientChannel {
-                    platform: platform.to_owned(),
-                    channel: channel.clone(),
+                    platform: name.to_owned(),
+                    channel,
                 });
             }
-        }
-        if self.platforms.contains_key("console") {
-            destinations.push(Destination::ClientChannel {
-                platform: "console".to_owned(),
-                channel: client.id.to_string(),
-            });
         }
         if let Some(url) = &client.webhook_url {
             destinations.push(Destination::Webhook { url: url.clone() });

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::ClientConfig;
 use crate::domain::Incident;
 use crate::effects::{ClientUpdate, OutboxItem, PageAction, Receipt};
 
@@ -57,6 +58,17 @@ pub trait RoomProgress: Send + Sync {
 pub trait ChatPlatform: Send + Sync + 'static {
     /// The platform's name in destinations and user ids (`slack`, `discord`, `console`).
     fn name(&self) -> &'static str;
+
+    /// Where `client` reads status updates on this platform: its `channels.<platform>.status`.
+    fn status_channel(&self, client: &ClientConfig) -> Option<String> {
+        client.status_channel(self.name()).map(str::to_owned)
+    }
+
+    /// Where `client`'s staff ask level-1 questions on this platform:
+    /// its `channels.<platform>.support`.
+    fn support_channel(&self, client: &ClientConfig) -> Option<String> {
+        client.support_channel(self.name()).map(str::to_owned)
+    }
 
     /// Delivers one item: opens a room, posts to a room, the on-call channel or a client channel,
     /// or refreshes the pinned brief. The incident gives the room ids.

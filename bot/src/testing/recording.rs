@@ -5,7 +5,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::chat::{ChatPlatform, DeliveryError};
+use crate::chat::{console, ChatPlatform, DeliveryError};
+use crate::config::ClientConfig;
 use crate::domain::Incident;
 use crate::effects::{Destination, OpenedRoom, OutboxItem, Receipt};
 
@@ -64,6 +65,23 @@ impl RecordingPlatform {
 impl ChatPlatform for RecordingPlatform {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Standing in for the console, it has the console's channels; otherwise the configured ones.
+    fn status_channel(&self, client: &ClientConfig) -> Option<String> {
+        if self.name == console::PLATFORM {
+            Some(console::status_channel(client))
+        } else {
+            client.status_channel(self.name).map(str::to_owned)
+        }
+    }
+
+    fn support_channel(&self, client: &ClientConfig) -> Option<String> {
+        if self.name == console::PLATFORM {
+            Some(console::support_channel(client))
+        } else {
+            client.support_channel(self.name).map(str::to_owned)
+        }
     }
 
     async fn deliver(

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use super::{ChatPlatform, DeliveryError};
 use crate::commands::{TriageCommand, UserRef};
+use crate::config::ClientConfig;
 use crate::domain::{Incident, UserId};
 use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
 
@@ -18,6 +19,25 @@ pub use output::ConsoleOutput;
 pub use repl::run;
 
 pub const PLATFORM: &str = "console";
+
+/// Every client has a status channel in the terminal, named by its id.
+pub fn status_channel(client: &ClientConfig) -> String {
+    client.id.to_string()
+}
+
+/// Every client has a support channel in the terminal: `support:<client>` (`/support`).
+pub fn support_channel(client: &ClientConfig) -> String {
+    format!("support:{}", client.id)
+}
+
+/// The console in the application's table of platforms: no HTTP endpoints or connections, and
+/// its outbound side is made by `startup` with the terminal it writes to.
+pub const ADAPTER: super::Adapter = super::Adapter {
+    name: PLATFORM,
+    outbound: |_| Ok(None),
+    routes: |_| None,
+    connections: |_, _| Vec::new(),
+};
 
 /// A console user id: `console:<name>`.
 pub fn user_id(reference: &UserRef) -> UserId {
@@ -76,6 +96,14 @@ impl ConsolePlatform {
 impl ChatPlatform for ConsolePlatform {
     fn name(&self) -> &'static str {
         PLATFORM
+    }
+
+    fn status_channel(&self, client: &ClientConfig) -> Option<String> {
+        Some(status_channel(client))
+    }
+
+    fn support_channel(&self, client: &ClientConfig) -> Option<String> {
+        Some(support_channel(client))
     }
 
     async fn deliver(

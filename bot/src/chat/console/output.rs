@@ -18,26 +18,9 @@ pub struct ConsoleOutput {
 
 /// `<@console:alice>` → `@alice`; other platforms' ids are shown as they are.
 pub fn plain_mentions(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<@") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('>') {
-            Some(end) => {
-                let id = &after[..end];
-                out.push('@');
-                out.push_str(id.strip_prefix("console:").unwrap_or(id));
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str("<@");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::chat::mentions::rewrite_mentions(text, |id| {
+        format!("@{}", id.strip_prefix("console:").unwrap_or(id))
+    })
 }
 
 impl ConsoleOutput {

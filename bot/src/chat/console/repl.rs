@@ -241,8 +241,9 @@ impl Session {
         if self
             .engine
             .config()
-            .support_client(PLATFORM, &room)
-            .is_some()
+            .clients
+            .iter()
+            .any(|known| known.id.as_str() == client)
         {
             self.output.info(&format!(
                 "You are in {client}'s support channel: ask with /help <question>."

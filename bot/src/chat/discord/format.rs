@@ -27,36 +27,12 @@ fn unescape(line: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// `<@discord:123>` → `<@123>` (a Discord mention); another platform's id is shown as `@id`.
 fn mentions(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<@") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('>') {
-            Some(end) => {
-                let id = &after[..end];
-                match id.strip_prefix("discord:") {
-                    Some(snowflake) => {
-                        out.push_str("<@");
-                        out.push_str(snowflake);
-                        out.push('>');
-                    }
-                    None => {
-                        out.push('@');
-                        out.push_str(id);
-                    }
-                }
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str("<@");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::chat::mentions::rewrite_mentions(text, |id| match id.strip_prefix("discord:") {
+        Some(snowflake) => format!("<@{snowflake}>"),
+        None => format!("@{id}"),
+    })
 }
 
 /// Pairs of single `*` become `**`; a line with an odd number of them is left alone.

@@ -114,7 +114,7 @@ pub(super) fn spawn(
             .config()
             .clients
             .iter()
-            .filter_map(|c| Some((c.discord_support_channel.clone()?, c.id.clone())))
+            .filter_map(|c| Some((c.support_channel("discord")?.to_owned(), c.id.clone())))
             .filter(|(channel, _)| snowflake(channel).is_some())
             .collect();
         let handler = Handler { inbound, support };

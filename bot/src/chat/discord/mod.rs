@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
-use super::AdapterError;
+use super::{AdapterError, ChatPlatform};
 use crate::commands::UserRef;
 use crate::config::{Config, DiscordConfig};
 use crate::domain::UserId;
@@ -98,6 +98,14 @@ impl Inbound {
 }
 
 /// The outbound side, when `[discord]` is configured.
+/// Discord in the application's table of platforms.
+pub const ADAPTER: super::Adapter = super::Adapter {
+    name: "discord",
+    outbound: |config| Ok(outbound(config)?.map(|p| p as Arc<dyn ChatPlatform>)),
+    routes,
+    connections: spawn,
+};
+
 pub fn outbound(config: &Config) -> Result<Option<Arc<DiscordPlatform>>, AdapterError> {
     let Some(discord) = &config.discord else {
         return Ok(None);

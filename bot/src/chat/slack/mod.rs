@@ -58,6 +58,14 @@ fn connect(slack: &SlackConfig) -> Result<Arc<dyn SlackApi>, AdapterError> {
 }
 
 /// The outbound side, when `[slack]` is configured.
+/// Slack in the application's table of platforms.
+pub const ADAPTER: super::Adapter = super::Adapter {
+    name: "slack",
+    outbound,
+    routes,
+    connections: |engine, shutdown| spawn(engine, shutdown).into_iter().collect(),
+};
+
 pub fn outbound(config: &Config) -> Result<Option<Arc<dyn ChatPlatform>>, AdapterError> {
     let Some(slack) = &config.slack else {
         return Ok(None);
@@ -91,7 +99,7 @@ pub(crate) struct Adapter {
     signing_secret: SecretString,
     /// For `response_url` posts.
     http: reqwest::Client,
-    /// Client support channels (`slack_support_channel`), for triage.
+    /// Client support channels (`channels.slack.support`), for triage.
     support_channels: HashMap<String, ClientId>,
     /// Who may use `/incident`.
     responders: responders::Responders,
@@ -111,7 +119,7 @@ impl Adapter {
         let support_channels = config
             .clients
             .iter()
-            .filter_map(|c| Some((c.slack_support_channel.clone()?, c.id.clone())))
+            .filter_map(|c| Some((c.support_channel("slack")?.to_owned(), c.id.clone())))
             .collect();
         Some(Arc::new(Adapter {
             engine: engine.clone(),

@@ -86,6 +86,15 @@ impl Engine {
         )
     }
 
+    /// The client whose support channel on `platform` is `room`, as that platform sees it.
+    fn support_client(&self, platform: &str, room: &str) -> Option<&crate::config::ClientConfig> {
+        let platform = self.platforms.get(platform)?;
+        self.config
+            .clients
+            .iter()
+            .find(|client| platform.support_channel(client).as_deref() == Some(room))
+    }
+
     /// `/help` (or a plain message in a support channel).
     pub(super) async fn help(
         &self,
@@ -93,7 +102,7 @@ impl Engine {
         question: &str,
     ) -> Result<Response, EngineError> {
         let room = request.room.as_deref().unwrap_or_default();
-        let client = self.config.support_client(request.platform, room).ok_or(EngineError::Unavailable(
+        let client = self.support_client(request.platform, room).ok_or(EngineError::Unavailable(
             "`/help` answers in a client's support channel; ask there (or, in the console, `/support <client>` first)",
         ))?;
         let now = self.clock.now();

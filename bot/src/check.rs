@@ -139,7 +139,7 @@ pub fn report(path: &Path) -> Report {
         })
         .collect();
     let mut problems = problems(&config, &config.templates_dir);
-    problems.extend(crate::kb::cli::problems(&config.kb_dir));
+    problems.extend(crate::kb_cli::problems(&config.kb_dir));
     if let Some(dir) = &config.triage.model_dir {
         if let Err(error) = commandpost_knowledge::Embedder::load(dir) {
             problems.push(locate::problem_line(

@@ -15,6 +15,7 @@ pub mod effects;
 pub mod email;
 pub mod engine;
 pub mod kb;
+pub mod kb_cli;
 pub mod paging;
 pub mod postmortem;
 pub mod startup;
@@ -23,6 +24,8 @@ pub mod telemetry;
 pub mod templates;
 // The test harness is not part of the production library: only this crate's own tests turn
 // on the `testing` feature (through the dev-dependency on itself in Cargo.toml).
+#[cfg(test)]
+mod layering_tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod views;

@@ -179,7 +179,7 @@ async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
             queries,
             model,
             embed_at_most,
-        } => commandpost::kb::cli::bench(articles, queries, model.as_deref(), embed_at_most)?
+        } => commandpost::kb_cli::bench(articles, queries, model.as_deref(), embed_at_most)?
             .to_string(),
     };
     println!("{report}");
@@ -203,7 +203,7 @@ async fn run_kb(command: KbCommand) -> anyhow::Result<ExitCode> {
                 .transpose()?;
             let dir = kb.or_else(|| config.as_ref().map(|c| c.kb_dir.clone()));
             let model = model.or_else(|| config.and_then(|c| c.triage.model_dir));
-            let search = commandpost::kb::cli::Search {
+            let search = commandpost::kb_cli::Search {
                 kb_dir: dir.unwrap_or_else(|| PathBuf::from("kb")),
                 model,
                 client,
@@ -216,14 +216,14 @@ async fn run_kb(command: KbCommand) -> anyhow::Result<ExitCode> {
             kb,
             questions,
             model,
-        } => commandpost::kb::cli::eval(&kb, &questions, &model)?.to_string(),
+        } => commandpost::kb_cli::eval(&kb, &questions, &model)?.to_string(),
         KbCommand::Learned {
             config,
             client,
             remove,
         } => {
             let config = Config::load(Some(&config))?;
-            commandpost::kb::cli::learned(&config, client.as_deref(), remove)
+            commandpost::kb_cli::learned(&config, client.as_deref(), remove)
                 .await?
                 .to_string()
         }

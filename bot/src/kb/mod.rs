@@ -1,7 +1,6 @@
 //! The knowledge base as the bot uses it: loaded from `kb_dir`, searched per client, and
 //! reloaded when the files change (or on SIGHUP) without a restart.
 
-pub mod cli;
 mod draft;
 
 use std::path::{Path, PathBuf};

@@ -31,7 +31,7 @@ impl Search {
         let kb = match &self.model {
             Some(dir) => {
                 let model = Arc::new(Embedder::load(dir)?);
-                kb.with_model(model, Some(&super::embedding_cache(&self.kb_dir)))?
+                kb.with_model(model, Some(&crate::kb::embedding_cache(&self.kb_dir)))?
                     .0
             }
             None => kb,
@@ -66,7 +66,7 @@ pub fn eval(kb_dir: &Path, questions: &Path, model: &Path) -> anyhow::Result<Str
     let model = Arc::new(Embedder::load(model).map_err(|e| {
         anyhow::anyhow!("{e} (fetch the bundled model with scripts/fetch-model, or pass --model)")
     })?);
-    let (kb, _) = kb.with_model(model, Some(&super::embedding_cache(kb_dir)))?;
+    let (kb, _) = kb.with_model(model, Some(&crate::kb::embedding_cache(kb_dir)))?;
     let hybrid = evaluate(&kb, &questions);
     let mut out = format!(
         "{:<6} {:<7} {:>10} {:>6} {:>6} {:>13} {:>11} {:>6}\n",

@@ -5,7 +5,6 @@
 pub mod buttons;
 pub mod console;
 pub mod discord;
-pub mod mentions;
 pub mod slack;
 
 use std::sync::Arc;

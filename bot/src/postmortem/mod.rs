@@ -29,7 +29,7 @@ fn optional_secs(secs: Option<i64>) -> String {
 
 /// `<@console:alice>` → `@alice` (`@U123` for Slack ids), for people reading a page.
 pub fn display_mentions(text: &str) -> String {
-    replace_mentions(text, |id| {
+    crate::domain::ids::rewrite_mentions(text, |id| {
         let name = id.split_once(':').map_or(id, |(_, name)| name);
         format!("@{name}")
     })
@@ -37,28 +37,7 @@ pub fn display_mentions(text: &str) -> String {
 
 /// Every mention becomes `our team`: the client's version names nobody.
 pub fn anonymise(text: &str) -> String {
-    replace_mentions(text, |_| "our team".to_owned())
-}
-
-fn replace_mentions(text: &str, with: impl Fn(&str) -> String) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<@") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('>') {
-            Some(end) => {
-                out.push_str(&with(&after[..end]));
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str("<@");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::domain::ids::rewrite_mentions(text, |_| "our team".to_owned())
 }
 
 fn person(user: &UserId) -> String {

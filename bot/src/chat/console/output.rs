@@ -18,7 +18,7 @@ pub struct ConsoleOutput {
 
 /// `<@console:alice>` → `@alice`; other platforms' ids are shown as they are.
 pub fn plain_mentions(text: &str) -> String {
-    crate::chat::mentions::rewrite_mentions(text, |id| {
+    crate::domain::ids::rewrite_mentions(text, |id| {
         format!("@{}", id.strip_prefix("console:").unwrap_or(id))
     })
 }

@@ -29,7 +29,7 @@ fn unescape(line: &str) -> String {
 
 /// `<@discord:123>` → `<@123>` (a Discord mention); another platform's id is shown as `@id`.
 fn mentions(text: &str) -> String {
-    crate::chat::mentions::rewrite_mentions(text, |id| match id.strip_prefix("discord:") {
+    crate::domain::ids::rewrite_mentions(text, |id| match id.strip_prefix("discord:") {
         Some(snowflake) => format!("<@{snowflake}>"),
         None => format!("@{id}"),
     })

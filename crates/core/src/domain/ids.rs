@@ -71,6 +71,30 @@ impl UserId {
     }
 }
 
+/// The one mention rewriter: each platform (and the client-facing postmortem) says how one id
+/// written by [`UserId::mention`] is shown.
+/// `text` with every `<@ID>` replaced by `render(ID)`; a `<@` without its `>` is kept as written.
+pub fn rewrite_mentions(text: &str, render: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<@") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('>') {
+            Some(end) => {
+                out.push_str(&render(&after[..end]));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("<@");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -150,5 +174,16 @@ mod tests {
         assert_eq!(IncidentId::new(2026, 12345).as_str(), "INC-2026-12345");
         assert!(IncidentId::parse("INC-26-1").is_err());
         assert!(IncidentId::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn every_mention_is_rendered_and_broken_ones_are_kept() {
+        let shout = |id: &str| format!("[{id}]");
+        assert_eq!(
+            rewrite_mentions("<@a> and <@b>, not <@c", shout),
+            "[a] and [b], not <@c"
+        );
+        assert_eq!(rewrite_mentions("no one", shout), "no one");
+        assert_eq!(rewrite_mentions("<@>", shout), "[]");
     }
 }

@@ -2,99 +2,152 @@
 //! printed by `commandpost discord-commands` and registered by `serve` when they changed.
 
 use serde_json::{json, Map, Value};
+use serenity::builder::{CreateCommand, CreateCommandOption};
 use serenity::http::{LightMethod, Route};
+use serenity::model::application::{CommandOptionType, CommandType};
 use serenity::model::id::GuildId;
+use serenity::model::Permissions;
 
 use super::rest::{DiscordRest, RestError};
 use super::snowflake;
 
-const STRING: u64 = 3;
-const USER: u64 = 6;
-const BOOLEAN: u64 = 5;
+/// A subcommand's `type` in command JSON (what Discord answers for `CommandOptionType::SubCommand`).
 const SUBCOMMAND: u64 = 1;
 
-fn option(kind: u64, name: &str, description: &str, required: bool) -> Value {
-    json!({ "type": kind, "name": name, "description": description, "required": required })
+fn option(
+    kind: CommandOptionType,
+    name: &str,
+    description: &str,
+    required: bool,
+) -> CreateCommandOption {
+    CreateCommandOption::new(kind, name, description).required(required)
 }
 
-fn choices(mut option: Value, values: &[&str]) -> Value {
-    option["choices"] = values
-        .iter()
-        .map(|v| json!({ "name": v, "value": v }))
-        .collect();
-    option
+fn text(name: &str, description: &str, required: bool) -> CreateCommandOption {
+    option(CommandOptionType::String, name, description, required)
 }
 
-fn subcommand(name: &str, description: &str, options: Vec<Value>) -> Value {
-    let mut sub = json!({ "type": SUBCOMMAND, "name": name, "description": description });
-    if !options.is_empty() {
-        sub["options"] = Value::Array(options);
-    }
-    sub
+fn choices(option: CreateCommandOption, values: &[&str]) -> CreateCommandOption {
+    values.iter().fold(option, |option, value| {
+        option.add_string_choice(*value, *value)
+    })
 }
 
-/// The command JSON, as `PUT /applications/{id}/commands` takes it.
+fn subcommand(
+    name: &str,
+    description: &str,
+    options: Vec<CreateCommandOption>,
+) -> CreateCommandOption {
+    options.into_iter().fold(
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, description),
+        CreateCommandOption::add_sub_option,
+    )
+}
+
+/// The command JSON, as `PUT /applications/{id}/commands` takes it: serenity's builders,
+/// serialised (they are sent by our own REST client, see `rest.rs`).
 pub fn command_definitions() -> Value {
-    let severity = || {
-        choices(
-            option(STRING, "severity", "P1 (worst) to P4", true),
-            &["P1", "P2", "P3", "P4"],
-        )
-    };
+    let severities = ["P1", "P2", "P3", "P4"];
+    let severity = choices(text("severity", "P1 (worst) to P4", true), &severities);
     let declare_severity = choices(
-        option(
-            STRING,
+        text(
             "severity",
             "P1 (worst) to P4; leave all empty for a form",
             false,
         ),
-        &["P1", "P2", "P3", "P4"],
+        &severities,
     );
-    let incident = json!({
-        "type": 1,
-        "name": "incident",
-        // Hidden from everyone but administrators until they give it to the responder roles
-        // (Server Settings → Integrations): a client's staff never even sees the command.
-        "default_member_permissions": 0,
-        "description": "Run an incident: declare, assign roles, publish client updates, resolve",
-        "options": [
-            subcommand("declare", "Open an incident and its room; you command it until you hand over", vec![
+    let subcommands = vec![
+        subcommand(
+            "declare",
+            "Open an incident and its room; you command it until you hand over",
+            vec![
                 declare_severity,
-                option(STRING, "client", "The client's id, e.g. acme", false),
-                option(STRING, "title", "What is wrong, in a few words", false),
-            ]),
-            subcommand("assign", "Give someone a role in this incident", vec![
-                choices(option(STRING, "role", "The role", true), &["commander", "comms", "ops", "scribe", "sme"]),
-                option(USER, "user", "Who takes it", true),
-            ]),
-            subcommand("update", "Publish a client status update now (comms lead or commander)", vec![
-                option(STRING, "text", "What the client should read", true),
-            ]),
-            subcommand("status", "State, roles, severity and next update due", vec![]),
-            subcommand("severity", "Re-rate the incident", vec![severity()]),
-            subcommand("stage", "Move the incident to another stage", vec![
-                choices(option(STRING, "stage", "The new stage", true), &["investigating", "identified", "monitoring"]),
-                option(BOOLEAN, "tell_client", "Draft a client update about it for the comms lead", false),
-            ]),
-            subcommand("resolve", "Resolve the incident", vec![
-                option(STRING, "summary", "What fixed it", false),
-            ]),
-            subcommand("review", "A sign-in link to the review pages, by direct message (managers)", vec![]),
-            subcommand("kb-draft", "Turn this incident's answer into a draft KB article", vec![]),
-            subcommand("answer", "Close a ticket with the article that answered it", vec![
-                option(STRING, "ticket", "The ticket, e.g. TKT-0004", true),
-                option(STRING, "article", "The article's slug (its file name without .md)", true),
-            ]),
-            subcommand("help", "How to use /incident", vec![]),
-        ],
-    });
-    let help = json!({
-        "type": 1,
-        "name": "help",
-        "description": "Ask the knowledge base (in a client support channel)",
-        "options": [option(STRING, "question", "What you need help with", true)],
-    });
-    json!([incident, help])
+                text("client", "The client's id, e.g. acme", false),
+                text("title", "What is wrong, in a few words", false),
+            ],
+        ),
+        subcommand(
+            "assign",
+            "Give someone a role in this incident",
+            vec![
+                choices(
+                    text("role", "The role", true),
+                    &["commander", "comms", "ops", "scribe", "sme"],
+                ),
+                option(CommandOptionType::User, "user", "Who takes it", true),
+            ],
+        ),
+        subcommand(
+            "update",
+            "Publish a client status update now (comms lead or commander)",
+            vec![text("text", "What the client should read", true)],
+        ),
+        subcommand(
+            "status",
+            "State, roles, severity and next update due",
+            vec![],
+        ),
+        subcommand("severity", "Re-rate the incident", vec![severity]),
+        subcommand(
+            "stage",
+            "Move the incident to another stage",
+            vec![
+                choices(
+                    text("stage", "The new stage", true),
+                    &["investigating", "identified", "monitoring"],
+                ),
+                option(
+                    CommandOptionType::Boolean,
+                    "tell_client",
+                    "Draft a client update about it for the comms lead",
+                    false,
+                ),
+            ],
+        ),
+        subcommand(
+            "resolve",
+            "Resolve the incident",
+            vec![text("summary", "What fixed it", false)],
+        ),
+        subcommand(
+            "review",
+            "A sign-in link to the review pages, by direct message (managers)",
+            vec![],
+        ),
+        subcommand(
+            "kb-draft",
+            "Turn this incident's answer into a draft KB article",
+            vec![],
+        ),
+        subcommand(
+            "answer",
+            "Close a ticket with the article that answered it",
+            vec![
+                text("ticket", "The ticket, e.g. TKT-0004", true),
+                text(
+                    "article",
+                    "The article's slug (its file name without .md)",
+                    true,
+                ),
+            ],
+        ),
+        subcommand("help", "How to use /incident", vec![]),
+    ];
+    let incident = subcommands.into_iter().fold(
+        CreateCommand::new("incident")
+            .kind(CommandType::ChatInput)
+            .description("Run an incident: declare, assign roles, publish client updates, resolve")
+            // Hidden from everyone but administrators until they give it to the responder roles
+            // (Server Settings → Integrations): a client's staff never even sees the command.
+            .default_member_permissions(Permissions::empty()),
+        CreateCommand::add_option,
+    );
+    let help = CreateCommand::new("help")
+        .kind(CommandType::ChatInput)
+        .description("Ask the knowledge base (in a client support channel)")
+        .add_option(text("question", "What you need help with", true));
+    serde_json::to_value([incident, help]).expect("command builders serialise to JSON")
 }
 
 /// What registration at start did.

@@ -4,6 +4,11 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
+use serenity::builder::{
+    CreateActionRow, CreateButton, CreateEmbed, CreateInputText, CreateModal, CreateSelectMenu,
+    CreateSelectMenuKind, CreateSelectMenuOption,
+};
+use serenity::model::application::{ButtonStyle, InputTextStyle};
 
 use super::format::{truncate, MAX_DESCRIPTION};
 use crate::commands::{self, Command, IncidentCommand, ParseError, UserRef};
@@ -23,32 +28,42 @@ pub const DRAFT_TITLE: &str = "Draft client update";
 /// Client updates are at most this long (the core's limit).
 const MAX_UPDATE: usize = 3000;
 
-fn button(style: u64, label: &str, custom_id: &str) -> Value {
-    json!({ "type": 2, "style": style, "label": label, "custom_id": custom_id })
+fn button(style: ButtonStyle, label: &str, custom_id: &str) -> CreateButton {
+    CreateButton::new(custom_id).style(style).label(label)
 }
 
-/// Action rows for a message's actions (a select menu needs a row of its own).
+fn serialised(builder: impl serde::Serialize) -> Value {
+    serde_json::to_value(builder).expect("serenity's builders serialise to JSON")
+}
+
+/// Action rows for a message's actions (a select menu needs a row of its own), as serenity
+/// builds them, serialised for our own REST client.
 pub fn rows(actions: &[Action]) -> Vec<Value> {
     let mut buttons = Vec::new();
     let mut rows = Vec::new();
     for action in actions {
         match action {
             Action::PublishDraft { .. } => {
-                buttons.push(button(3, "Publish draft", PUBLISH));
-                buttons.push(button(2, "Edit draft…", EDIT_DRAFT));
+                buttons.push(button(ButtonStyle::Success, "Publish draft", PUBLISH));
+                buttons.push(button(ButtonStyle::Secondary, "Edit draft…", EDIT_DRAFT));
             }
-            Action::TakeComms => buttons.push(button(1, "Take comms", TAKE_COMMS)),
-            Action::Resolve => buttons.push(button(4, "Resolve…", RESOLVE)),
-            Action::ChangeStage => rows.push(json!({ "type": 1, "components": [{
-                "type": 3,
-                "custom_id": STAGE,
-                "placeholder": "Change stage…",
-                "options": [
-                    { "label": "Investigating", "value": "investigating" },
-                    { "label": "Identified", "value": "identified" },
-                    { "label": "Monitoring", "value": "monitoring" },
-                ],
-            }]})),
+            Action::TakeComms => {
+                buttons.push(button(ButtonStyle::Primary, "Take comms", TAKE_COMMS))
+            }
+            Action::Resolve => buttons.push(button(ButtonStyle::Danger, "Resolve…", RESOLVE)),
+            Action::ChangeStage => {
+                let options = [
+                    ("Investigating", "investigating"),
+                    ("Identified", "identified"),
+                    ("Monitoring", "monitoring"),
+                ]
+                .into_iter()
+                .map(|(label, value)| CreateSelectMenuOption::new(label, value))
+                .collect();
+                let menu = CreateSelectMenu::new(STAGE, CreateSelectMenuKind::String { options })
+                    .placeholder("Change stage…");
+                rows.push(serialised(CreateActionRow::SelectMenu(menu)));
+            }
             Action::Solved { .. }
             | Action::StillNeedHelp { .. }
             | Action::TakeTicket { .. }
@@ -57,7 +72,7 @@ pub fn rows(actions: &[Action]) -> Vec<Value> {
         }
     }
     if !buttons.is_empty() {
-        rows.push(json!({ "type": 1, "components": buttons }));
+        rows.push(serialised(CreateActionRow::Buttons(buttons)));
     }
     rows
 }
@@ -65,39 +80,45 @@ pub fn rows(actions: &[Action]) -> Vec<Value> {
 /// The embed holding a nudge's draft, verbatim (it is client-facing text, not converted).
 pub fn draft_embed(actions: &[Action]) -> Option<Value> {
     actions.iter().find_map(|action| match action {
-        Action::PublishDraft { text } => Some(json!({
-            "title": DRAFT_TITLE,
-            "description": truncate(text, MAX_DESCRIPTION),
-            "color": 0xF1C40F,
-        })),
+        Action::PublishDraft { text } => Some(serialised(
+            CreateEmbed::new()
+                .title(DRAFT_TITLE)
+                .description(truncate(text, MAX_DESCRIPTION))
+                .colour(0xF1C40F),
+        )),
         _ => None,
     })
 }
 
-fn text_input(custom_id: &str, label: &str, paragraph: bool, required: bool, max: u64) -> Value {
-    json!({ "type": 1, "components": [{
-        "type": 4,
-        "custom_id": custom_id,
-        "label": label,
-        "style": if paragraph { 2 } else { 1 },
-        "required": required,
-        "max_length": max,
-    }]})
+fn text_input(
+    custom_id: &str,
+    label: &str,
+    paragraph: bool,
+    required: bool,
+    max: u16,
+) -> CreateInputText {
+    let style = if paragraph {
+        InputTextStyle::Paragraph
+    } else {
+        InputTextStyle::Short
+    };
+    CreateInputText::new(style, label, custom_id)
+        .required(required)
+        .max_length(max)
 }
 
-fn modal(custom_id: &str, title: &str, rows: Vec<Value>) -> Value {
-    json!({ "custom_id": custom_id, "title": title, "components": rows })
+fn modal(custom_id: &str, title: &str, inputs: Vec<CreateInputText>) -> Value {
+    let rows = inputs.into_iter().map(CreateActionRow::InputText).collect();
+    serialised(CreateModal::new(custom_id, title).components(rows))
 }
 
 /// The declare form (`/incident declare` with no options).
 pub fn declare_form() -> Value {
-    let mut severity = text_input("severity", "Severity (P1, P2, P3 or P4)", false, true, 2);
-    severity["components"][0]["placeholder"] = json!("P1");
     modal(
         DECLARE_FORM,
         "Declare an incident",
         vec![
-            severity,
+            text_input("severity", "Severity (P1, P2, P3 or P4)", false, true, 2).placeholder("P1"),
             text_input("client", "Client id", false, true, 64),
             text_input("title", "What is wrong", false, true, 200),
         ],
@@ -105,14 +126,14 @@ pub fn declare_form() -> Value {
 }
 
 fn draft_form(draft: &str) -> Value {
-    let mut text = text_input(
+    let text = text_input(
         "text",
         "What the client will read",
         true,
         true,
-        MAX_UPDATE as u64,
-    );
-    text["components"][0]["value"] = json!(truncate(draft, MAX_UPDATE));
+        MAX_UPDATE as u16,
+    )
+    .value(truncate(draft, MAX_UPDATE));
     modal(DRAFT_FORM, "Edit and publish the update", vec![text])
 }
 

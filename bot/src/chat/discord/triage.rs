@@ -21,6 +21,8 @@ use crate::commands::{self, Command, ParseError};
 use crate::domain::UserId;
 use crate::effects::{Action, Destination, OutboxItem, Receipt};
 use crate::engine::Request;
+use serenity::builder::CreateButton;
+use serenity::model::application::ButtonStyle;
 
 const PREFIX: &str = "cp:";
 /// Discord's limit on a component's custom id.
@@ -30,17 +32,21 @@ const REPLY_PATIENCE: Duration = Duration::from_secs(10);
 
 /// The button for a triage action. A Declare P1 for a burst too large to name in 100 characters
 /// carries (and links) its oldest requests only.
-pub(super) fn button(action: &Action) -> Option<Value> {
+pub(super) fn button(action: &Action) -> Option<CreateButton> {
     let room = MAX_CUSTOM_ID - PREFIX.len() - Button::Declare.name().len() - 1;
     let (kind, payload) = buttons::button(action, room)?;
     let style = match kind {
-        Button::Solved => 3,
-        Button::StillNeedHelp => 2,
-        Button::Take => 1,
-        Button::Declare | Button::DeclareAlert => 4,
+        Button::Solved => ButtonStyle::Success,
+        Button::StillNeedHelp => ButtonStyle::Secondary,
+        Button::Take => ButtonStyle::Primary,
+        Button::Declare | Button::DeclareAlert => ButtonStyle::Danger,
     };
     let custom_id = format!("{PREFIX}{}:{payload}", kind.name());
-    Some(json!({ "type": 2, "style": style, "label": kind.label(), "custom_id": custom_id }))
+    Some(
+        CreateButton::new(custom_id)
+            .style(style)
+            .label(kind.label()),
+    )
 }
 
 /// What a click on a triage button means: `None` when the custom id is not one, an error when it
@@ -188,6 +194,7 @@ mod tests {
             requests: requests.clone(),
         })
         .unwrap();
+        let declare = serde_json::to_value(declare).unwrap();
         let custom_id = declare["custom_id"].as_str().unwrap();
         assert!(custom_id.len() <= MAX_CUSTOM_ID, "{custom_id}");
         let Some(Ok(Step::Run(Command::Triage(TriageCommand::DeclareFromBurst {

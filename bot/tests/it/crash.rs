@@ -154,6 +154,9 @@ mod slack_room {
                 ("user_id", "U0ALICE"),
                 ("channel_id", "C0ONCALL"),
                 ("team_id", "T0FAKETEAM"),
+                // Slack sends both with every command; nothing listens on port 9.
+                ("response_url", "http://127.0.0.1:9/commands/T0FAKETEAM/1/x"),
+                ("trigger_id", &format!("{}.crash", std::process::id())),
             ])
             .finish();
         let timestamp = chrono::Utc::now().timestamp().to_string();

@@ -310,3 +310,37 @@ async fn a_room_answers_before_its_brief_is_pinned_and_a_retry_resumes_without_a
     );
     harness.assert_nothing_rejected();
 }
+
+#[tokio::test]
+async fn a_slash_command_without_the_fields_slack_always_sends_is_refused_and_stores_nothing() {
+    let harness = Harness::start().await;
+    for missing in [
+        "team_id",
+        "trigger_id",
+        "response_url",
+        "user_id",
+        "command",
+    ] {
+        let fields: Vec<(&str, &str)> = [
+            ("team_id", "T0FAKETEAM"),
+            ("channel_id", ONCALL),
+            ("user_id", ALICE),
+            ("command", "/incident"),
+            ("text", "declare P1 acme Email is down"),
+            ("response_url", "http://127.0.0.1:9/commands/x"),
+            ("trigger_id", "1.2.3"),
+        ]
+        .into_iter()
+        .filter(|(name, _)| *name != missing)
+        .collect();
+        let response = harness
+            .post_signed("/slack/commands", FORM, &form(&fields), &[])
+            .await;
+        assert_eq!(response.status(), 400, "without {missing}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains("malformed Slack slash command"), "{body}");
+    }
+    assert!(harness.incidents().await.is_empty(), "nothing was declared");
+    harness.app.settle().await;
+    assert!(harness.rooms().is_empty());
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
+use slack_morphism::events::SlackCommandEvent;
 use tracing::{warn, Instrument};
 
 use super::blocks;
@@ -14,16 +14,37 @@ use crate::domain::UserId;
 use crate::engine::Request;
 use crate::store::handling_event;
 
-/// The fields of a slash command Slack sends (form fields over HTTP, a JSON object in Socket Mode).
-#[derive(Debug, Clone, Deserialize)]
+/// What the adapter reads of a slash command. Slack's payload (form fields over HTTP, a JSON
+/// object in Socket Mode) is parsed as slack-morphism's `SlackCommandEvent`, which refuses one
+/// without the fields Slack always sends, then narrowed to this.
+#[derive(Debug, Clone)]
 pub struct SlashCommand {
     pub command: String,
-    #[serde(default)]
     pub text: String,
     pub user_id: String,
     pub channel_id: String,
     pub response_url: Option<String>,
     pub trigger_id: Option<String>,
+}
+
+impl From<SlackCommandEvent> for SlashCommand {
+    fn from(event: SlackCommandEvent) -> Self {
+        Self {
+            command: event.command.0,
+            text: event.text.unwrap_or_default(),
+            user_id: event.user_id.0,
+            channel_id: event.channel_id.0,
+            response_url: Some(event.response_url.0.to_string()),
+            trigger_id: Some(event.trigger_id.0),
+        }
+    }
+}
+
+impl SlashCommand {
+    /// Parses Slack's payload (as JSON: form fields turned into an object, or Socket Mode's).
+    pub fn from_payload(payload: serde_json::Value) -> Result<Self, serde_json::Error> {
+        serde_json::from_value::<SlackCommandEvent>(payload).map(Self::from)
+    }
 }
 
 fn parse(slash: &SlashCommand) -> Result<Command, ParseError> {

@@ -82,7 +82,7 @@ async fn commands(
         return refused;
     }
     let fields = form(&body);
-    let slash: SlashCommand = match serde_json::to_value(fields).and_then(serde_json::from_value) {
+    let slash = match serde_json::to_value(fields).and_then(SlashCommand::from_payload) {
         Ok(slash) => slash,
         Err(_) => return bad_request("slash command"),
     };

@@ -189,7 +189,7 @@ fn spawn_envelope(adapter: Arc<Adapter>, envelope: Value, acks: mpsc::Sender<Val
 async fn handle(adapter: &Arc<Adapter>, envelope: &Value) -> Option<Ack> {
     let payload = envelope.get("payload").cloned().unwrap_or_default();
     match envelope.get("type").and_then(Value::as_str) {
-        Some("slash_commands") => match serde_json::from_value::<SlashCommand>(payload) {
+        Some("slash_commands") => match SlashCommand::from_payload(payload) {
             Ok(slash) => Some(adapter.slash_command(slash).await),
             Err(error) => {
                 warn!(%error, "malformed slash command envelope");

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use crate::chat::ChatPlatform;
 use crate::clock::ManualClock;
 use crate::config::Config;
+use crate::engine::Engine;
 use crate::startup::{self, App};
 
 pub struct TestApp {
@@ -34,12 +35,17 @@ impl TestApp {
 
     /// Runs timers, then delivers until the outbox has nothing due (or 50 passes).
     pub async fn settle(&self) {
-        let engine = &self.app.engine;
-        engine.run_timers().await.expect("timers run");
-        for _ in 0..50 {
-            if engine.deliver_due().await.expect("deliveries run") == 0 {
-                return;
-            }
+        settle(&self.app.engine).await;
+    }
+}
+
+/// Runs `engine`'s timers, then delivers until the outbox has nothing due (or 50 passes): what
+/// the background workers would do by now.
+pub async fn settle(engine: &Engine) {
+    engine.run_timers().await.expect("timers run");
+    for _ in 0..50 {
+        if engine.deliver_due().await.expect("deliveries run") == 0 {
+            return;
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Support for tests of this crate and of its users: throwaway databases.
 
 pub mod app;
+pub mod console;
 pub mod kb;
 // The throwaway cluster also serves `bench --backend postgres`, so it lives with the benchmarks.
 pub use crate::bench::postgres;

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use commandpost::chat::ChatPlatform;
-use commandpost::commands::{self, Command, TriageCommand, UserRef};
-use commandpost::domain::{ClientId, EventKind, UserId};
+use commandpost::commands::{Command, TriageCommand};
+use commandpost::domain::{ClientId, EventKind};
 use commandpost::effects::{Action, Destination};
-use commandpost::engine::Request;
 use commandpost::store::{AlertStore, Store};
 use commandpost::testing::app::{spawn_app, TestApp};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 
 const ALERTMANAGER: &str = include_str!("fixtures/alerts/alertmanager.json");
@@ -111,14 +111,7 @@ impl World {
         user: &str,
         command: Command,
     ) -> Result<commandpost::engine::Response, String> {
-        let request = Request {
-            platform: "console",
-            user: UserId::new(format!("console:{user}")),
-            room: None,
-            command,
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::request(user, None, command);
         let response = self
             .app
             .app
@@ -324,14 +317,7 @@ async fn auto_declare_opens_the_room_with_command_vacant_until_a_responder_takes
     assert!(world.proposals().is_empty(), "declared, not proposed");
 
     let room = incident.rooms[0].room.clone();
-    let request = Request {
-        platform: "console",
-        user: UserId::new("console:alice"),
-        room: Some(room),
-        command: commands::parse("/incident assign commander @alice").unwrap(),
-        resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-        responder: true,
-    };
+    let request = console::line("alice", Some(&room), "/incident assign commander @alice");
     world.app.app.engine.handle(request).await.unwrap();
     let incident = world.only_incident().await;
     assert_eq!(incident.roles.commander.as_str(), "console:alice");

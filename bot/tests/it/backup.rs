@@ -11,12 +11,11 @@ use std::time::Duration;
 use chrono::Utc;
 use commandpost::chat::ChatPlatform;
 use commandpost::clock::ManualClock;
-use commandpost::commands::{self, UserRef};
 use commandpost::config::Config;
-use commandpost::domain::{Incident, TimelineEvent, UserId};
-use commandpost::engine::Request;
+use commandpost::domain::{Incident, TimelineEvent};
 use commandpost::startup::App;
 use commandpost::store::{IncidentFilter, SqlStore, Store};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use sqlx::Connection;
 
@@ -51,14 +50,11 @@ fn project(dir: &Path, name: &str) {
 }
 
 async fn declare(app: &App, n: usize) {
-    let request = Request {
-        platform: "console",
-        user: UserId::new("console:alice"),
-        room: None,
-        command: commands::parse(&format!("/incident declare P2 acme Outage number {n}")).unwrap(),
-        resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-        responder: true,
-    };
+    let request = console::line(
+        "alice",
+        None,
+        &format!("/incident declare P2 acme Outage number {n}"),
+    );
     app.engine.handle(request).await.unwrap();
 }
 

@@ -11,11 +11,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use commandpost::chat::ChatPlatform;
-use commandpost::commands::{self, UserRef};
-use commandpost::domain::UserId;
 use commandpost::effects::Destination;
-use commandpost::engine::Request;
 use commandpost::testing::app::{spawn_app, TestApp};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost::testing::webhook::FakeWebhook;
 use commandpost_chat_fakes::smtp::ReceivedMail;
@@ -99,14 +97,7 @@ impl World {
     }
 
     async fn run(&self, room: Option<&str>, line: &str) -> commandpost::engine::Response {
-        let request = Request {
-            platform: "console",
-            user: UserId::new("console:alice"),
-            room: room.map(str::to_owned),
-            command: commands::parse(line).unwrap(),
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::line("alice", room, line);
         let response = self.app.app.engine.handle(request).await.unwrap();
         self.app.settle().await;
         response

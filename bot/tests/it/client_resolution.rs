@@ -7,13 +7,12 @@ use chrono::Utc;
 
 use commandpost::chat::ChatPlatform;
 use commandpost::clock::ManualClock;
-use commandpost::commands::{self, UserRef};
 use commandpost::config::Config;
-use commandpost::domain::{EventKind, UserId};
+use commandpost::domain::EventKind;
 use commandpost::effects::Destination;
-use commandpost::engine::Request;
 use commandpost::startup::App;
 use commandpost::store::Store;
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost::testing::webhook::FakeWebhook;
 
@@ -89,14 +88,7 @@ impl World {
         room: Option<&str>,
         line: &str,
     ) -> commandpost::engine::Response {
-        let request = Request {
-            platform: "console",
-            user: UserId::new(format!("console:{user}")),
-            room: room.map(str::to_owned),
-            command: commands::parse(line).unwrap(),
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::line(user, room, line);
         let response = self.app.engine.handle(request).await.unwrap();
         // Deliveries of one incident run concurrently; one that lost the race to record its
         // receipt is retried once its lease ends, so the clock moves past the lease between passes.

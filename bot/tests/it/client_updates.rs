@@ -8,13 +8,14 @@ use chrono::Utc;
 
 use commandpost::chat::{ChatPlatform, DeliveryError};
 use commandpost::clock::ManualClock;
-use commandpost::commands::{self, UserRef};
+use commandpost::commands;
 use commandpost::config::Config;
-use commandpost::domain::{EventKind, Incident, TimelineEvent, UserId};
+use commandpost::domain::{EventKind, Incident, TimelineEvent};
 use commandpost::effects::Destination;
-use commandpost::engine::{Request, Response};
+use commandpost::engine::Response;
 use commandpost::startup::App;
 use commandpost::store::{IncidentFilter, Store};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost::testing::webhook::FakeWebhook;
 
@@ -71,14 +72,11 @@ impl World {
     }
 
     async fn run(&self, user: &str, room: Option<&str>, line: &str) -> Result<Response, String> {
-        let request = Request {
-            platform: "console",
-            user: UserId::new(format!("console:{user}")),
-            room: room.map(str::to_owned),
-            command: commands::parse(line).map_err(|e| e.to_string())?,
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::request(
+            user,
+            room,
+            commands::parse(line).map_err(|e| e.to_string())?,
+        );
         self.app
             .engine
             .handle(request)
@@ -106,12 +104,7 @@ impl World {
     }
 
     async fn settle(&self) {
-        self.app.engine.run_timers().await.unwrap();
-        for _ in 0..50 {
-            if self.app.engine.deliver_due().await.unwrap() == 0 {
-                break;
-            }
-        }
+        commandpost::testing::app::settle(&self.app.engine).await;
     }
 
     async fn at_minute(&self, start: chrono::DateTime<Utc>, minute: i64) {

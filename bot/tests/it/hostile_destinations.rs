@@ -5,12 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commandpost::chat::ChatPlatform;
-use commandpost::commands::{self, UserRef};
-use commandpost::domain::UserId;
 use commandpost::effects::Destination;
-use commandpost::engine::Request;
 use commandpost::store::Store;
 use commandpost::testing::app::{spawn_app, TestApp};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost::testing::webhook::FakeWebhook;
 
@@ -40,14 +38,7 @@ webhook_url = "{}"
 }
 
 async fn run(app: &TestApp, room: Option<&str>, line: &str) -> String {
-    let request = Request {
-        platform: "console",
-        user: UserId::new("console:alice"),
-        room: room.map(str::to_owned),
-        command: commands::parse(line).unwrap(),
-        resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-        responder: true,
-    };
+    let request = console::line("alice", room, line);
     let response = app.app.engine.handle(request).await.unwrap();
     response
         .opened_room

@@ -10,13 +10,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use commandpost::chat::ChatPlatform;
 use commandpost::clock::ManualClock;
-use commandpost::commands::{self, UserRef};
 use commandpost::config::Config;
-use commandpost::domain::{Incident, UserId};
+use commandpost::domain::Incident;
 use commandpost::effects::Destination;
-use commandpost::engine::Request;
 use commandpost::startup::App;
 use commandpost::store::Store;
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost_chat_fakes::FakePagerDuty;
 use serde_json::Value;
@@ -89,14 +88,7 @@ impl World {
     }
 
     async fn run(&self, room: Option<&str>, line: &str) -> commandpost::engine::Response {
-        let request = Request {
-            platform: "console",
-            user: UserId::new("console:alice"),
-            room: room.map(str::to_owned),
-            command: commands::parse(line).unwrap(),
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::line("alice", room, line);
         let response = self.app.engine.handle(request).await.unwrap();
         self.settle().await;
         response
@@ -124,12 +116,7 @@ impl World {
     }
 
     async fn settle(&self) {
-        self.app.engine.run_timers().await.unwrap();
-        for _ in 0..50 {
-            if self.app.engine.deliver_due().await.unwrap() == 0 {
-                break;
-            }
-        }
+        commandpost::testing::app::settle(&self.app.engine).await;
     }
 
     /// Moves the clock in small steps (well inside one escalation interval), delivering what

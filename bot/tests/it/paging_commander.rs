@@ -5,11 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commandpost::chat::ChatPlatform;
-use commandpost::commands::{self, UserRef};
-use commandpost::domain::UserId;
-use commandpost::engine::Request;
 use commandpost::store::Store;
 use commandpost::testing::app::spawn_app;
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost_chat_fakes::FakePagerDuty;
 
@@ -86,14 +84,7 @@ alert_token = "{TOKEN}"
         "/incident assign commander @alice",
         "/incident resolve Queue drained",
     ] {
-        let request = Request {
-            platform: "console",
-            user: UserId::new("console:alice"),
-            room: Some(room.clone()),
-            command: commands::parse(line).unwrap(),
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::line("alice", Some(&room), line);
         app.app.engine.handle(request).await.unwrap();
         app.settle().await;
     }

@@ -9,12 +9,10 @@ use std::time::Duration;
 use chrono::Utc;
 use commandpost::chat::ChatPlatform;
 use commandpost::clock::ManualClock;
-use commandpost::commands::{self, UserRef};
 use commandpost::config::Config;
-use commandpost::domain::UserId;
-use commandpost::engine::Request;
 use commandpost::startup::App;
 use commandpost::store::Store;
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 use commandpost::testing::webhook::FakeWebhook;
 
@@ -45,14 +43,7 @@ async fn replica(url: &str, hook: &FakeWebhook, clock: &ManualClock) -> App {
 }
 
 async fn run(app: &App, room: Option<&str>, line: &str) -> Option<String> {
-    let request = Request {
-        platform: "console",
-        user: UserId::new("console:alice"),
-        room: room.map(str::to_owned),
-        command: commands::parse(line).unwrap(),
-        resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-        responder: true,
-    };
+    let request = console::line("alice", room, line);
     let response = app.engine.handle(request).await.unwrap();
     response.opened_room.map(|room| format!("R-{room}"))
 }

@@ -8,14 +8,14 @@ use chrono::Utc;
 
 use commandpost::chat::ChatPlatform;
 use commandpost::clock::ManualClock;
-use commandpost::commands::{self, Command, TriageCommand, UserRef};
+use commandpost::commands::{self, Command, TriageCommand};
 use commandpost::config::Config;
 use commandpost::domain::triage::TriageOutcome;
-use commandpost::domain::UserId;
 use commandpost::effects::{Action, Destination};
 use commandpost::engine::{Request, Response};
 use commandpost::startup::App;
 use commandpost::store::{Store, TriageStore};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 
 struct World {
@@ -74,20 +74,8 @@ public_status = true
         }
     }
 
-    fn request(&self, user: &str, room: &str, command: Command) -> Request {
-        Request {
-            platform: "console",
-            user: UserId::new(format!("console:{user}")),
-            room: Some(room.to_owned()),
-            command,
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            // The console has no outsiders; who may command is tested per platform.
-            responder: true,
-        }
-    }
-
     async fn send(&self, user: &str, room: &str, command: Command) -> Result<Response, String> {
-        let request = self.request(user, room, command);
+        let request = console::request(user, Some(room), command);
         let result = self
             .app
             .engine
@@ -710,7 +698,11 @@ async fn a_ticket_answered_with_an_article_tells_the_asker_and_teaches_their_cli
     );
     let outsider = Request {
         responder: false,
-        ..world.request("ann", "support:acme", answer_with("acme-citrix-gateway"))
+        ..console::request(
+            "ann",
+            Some("support:acme"),
+            answer_with("acme-citrix-gateway"),
+        )
     };
     let refused = world.app.engine.handle(outsider).await.unwrap_err();
     assert!(

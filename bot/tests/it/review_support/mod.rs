@@ -1,8 +1,6 @@
 //! What the review-page tests share: an app with a recording console, commands typed as a
 //! person, the sign-in flow over HTTP, and a resolved incident to review.
 
-#![allow(dead_code)]
-
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -10,12 +8,13 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
 
 use commandpost::chat::ChatPlatform;
-use commandpost::commands::{self, UserRef};
+use commandpost::commands;
 use commandpost::domain::UserId;
 use commandpost::effects::Destination;
-use commandpost::engine::{Request, Response};
+use commandpost::engine::Response;
 use commandpost::store::Store;
 use commandpost::testing::app::{spawn_app, TestApp};
+use commandpost::testing::console;
 use commandpost::testing::recording::RecordingPlatform;
 
 pub const CONFIG: &str = r#"
@@ -76,14 +75,11 @@ impl World {
         room: Option<&str>,
         line: &str,
     ) -> Result<Response, String> {
-        let request = Request {
-            platform: "console",
-            user: UserId::new(format!("console:{user}")),
-            room: room.map(str::to_owned),
-            command: commands::parse(line).map_err(|e| e.to_string())?,
-            resolve_user: |r: &UserRef| UserId::new(format!("console:{}", r.0)),
-            responder: true,
-        };
+        let request = console::request(
+            user,
+            room,
+            commands::parse(line).map_err(|e| e.to_string())?,
+        );
         self.app
             .app
             .engine

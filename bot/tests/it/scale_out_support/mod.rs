@@ -1,8 +1,6 @@
 //! The scale-out test's parts: HAProxy from deploy/haproxy.cfg, the replicas' configuration, a
 //! client that plays Slack (signing, retrying), and the checks on what came out.
 
-#![allow(dead_code)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,8 +1,6 @@
 //! Shared set-up for the Slack end-to-end tests: the fake Slack, the app pointed at it, and
 //! requests signed the way Slack signs them.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 use commandpost::domain::Incident;

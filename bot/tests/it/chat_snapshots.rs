@@ -59,7 +59,8 @@ fn without_ports(text: &str) -> String {
     out
 }
 
-/// A snapshot of `value` as pretty JSON (what the platform received, keys in its order).
+/// A snapshot of `value` as pretty JSON. Keys come out sorted (serde_json's map keeps no
+/// insertion order in this workspace), so the order a serializer writes them in never shows.
 fn snapshot(name: &str, value: &Value) {
     let text = serde_json::to_string_pretty(value).expect("JSON prints");
     insta::assert_snapshot!(name, text);

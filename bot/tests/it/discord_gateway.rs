@@ -5,18 +5,7 @@ use crate::discord_support;
 
 use commandpost_chat_fakes::discord::ReplyKind;
 use discord_support::*;
-use serde_json::{json, Value};
-
-fn message(id: &str, channel: &str, author: &str, bot: bool, content: &str) -> Value {
-    json!({
-        "id": id, "channel_id": channel, "guild_id": "1100000000000000003",
-        "author": { "id": author, "username": "someone", "discriminator": "0", "global_name": null, "avatar": null, "bot": bot },
-        "member": { "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0 },
-        "content": content, "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null,
-        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
-        "embeds": [], "components": [], "pinned": false, "type": 0, "flags": 0,
-    })
-}
+use serde_json::json;
 
 async fn support_messages_seen(h: &Harness) -> f64 {
     let metrics = h
@@ -37,6 +26,7 @@ async fn support_messages_seen(h: &Harness) -> f64 {
 
 #[tokio::test]
 async fn the_gateway_answers_interactions_and_hands_support_messages_to_triage() {
+    let _turn = gateway_messages_turn().await;
     let h = Harness::start("gateway = true", true).await;
     h.wait_for("IDENTIFY", |fake| !fake.gateway_identifies().is_empty())
         .await;

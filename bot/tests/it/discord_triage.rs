@@ -316,19 +316,9 @@ async fn three_people_asking_alike_is_one_alert_declared_with_one_click() {
     t.h.assert_no_rejected_calls();
 }
 
-fn message(id: &str, channel: &str, author: &str, bot: bool, content: &str) -> Value {
-    json!({
-        "id": id, "channel_id": channel, "guild_id": "1100000000000000003",
-        "author": { "id": author, "username": "someone", "discriminator": "0", "global_name": null, "avatar": null, "bot": bot },
-        "member": { "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0 },
-        "content": content, "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null,
-        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
-        "embeds": [], "components": [], "pinned": false, "type": 0, "flags": 0,
-    })
-}
-
 #[tokio::test]
 async fn a_gateway_message_in_a_support_channel_is_answered_with_a_reply() {
+    let _turn = gateway_messages_turn().await;
     let t = start(true).await;
     t.h.wait_for("the session", |f| f.gateway_session_id().is_some())
         .await;

@@ -1,8 +1,6 @@
 //! Shared set-up for the Discord end-to-end tests: the fake Discord, the app pointed at it, and
 //! interactions signed and relayed the way Discord does it.
 
-#![allow(dead_code)]
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -333,4 +331,24 @@ pub fn submit(user_id: &str, channel: &str, custom_id: &str, inputs: &[(&str, &s
         user_id,
         channel,
     )
+}
+
+/// A `MESSAGE_CREATE` as the gateway dispatches it: `author` posting `content` in `channel`.
+pub fn message(id: &str, channel: &str, author: &str, bot: bool, content: &str) -> Value {
+    json!({
+        "id": id, "channel_id": channel, "guild_id": "1100000000000000003",
+        "author": { "id": author, "username": "someone", "discriminator": "0", "global_name": null, "avatar": null, "bot": bot },
+        "member": { "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0 },
+        "content": content, "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": [], "components": [], "pinned": false, "type": 0, "flags": 0,
+    })
+}
+
+/// Support messages are counted in one metric for the whole test process
+/// (`commandpost_support_messages_total`): tests that send them over the gateway take turns,
+/// so a test can tell how many its own messages added.
+pub async fn gateway_messages_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
 }

@@ -7,6 +7,7 @@ mod components;
 mod format;
 mod gateway;
 mod interactions;
+mod messages;
 mod outbound;
 mod privacy;
 mod rest;

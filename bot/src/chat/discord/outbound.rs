@@ -10,22 +10,20 @@ use serenity::model::id::{ChannelId, GuildId, MessageId};
 use tokio::sync::Mutex;
 use tracing::{info, instrument};
 
-use super::components::{draft_embed, rows};
-use super::format::{discord_text, message_body, truncate, MAX_DESCRIPTION, MAX_TITLE};
+use super::format::{message_body, truncate};
+use super::messages::{brief_message, room_message};
 use super::privacy;
 use super::rest::{DiscordRest, RestError};
 use super::{snowflake, PLATFORM};
 use crate::chat::{ChatPlatform, DeliveryError, RoomProgress};
 use crate::config::DiscordConfig;
-use crate::domain::{Incident, Severity};
-use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
+use crate::domain::Incident;
+use crate::effects::{Destination, OpenedRoom, OutboxItem, Receipt};
 
 /// The category incident channels are created in.
 pub const CATEGORY: &str = "Incidents";
 const TEXT_CHANNEL: u64 = 0;
 const CATEGORY_CHANNEL: u64 = 4;
-/// The buttons a live brief carries.
-const BRIEF_ACTIONS: [Action; 3] = [Action::TakeComms, Action::ChangeStage, Action::Resolve];
 
 /// Discord's side of the outbox.
 pub struct DiscordPlatform {
@@ -49,53 +47,6 @@ fn id_of(value: &Value) -> Result<String, DeliveryError> {
         .and_then(Value::as_str)
         .map(str::to_owned)
         .ok_or_else(|| DeliveryError::transient("Discord's answer had no id"))
-}
-
-fn colour(severity: Severity) -> u32 {
-    match severity {
-        Severity::P1 => 0xE74C3C,
-        Severity::P2 => 0xE67E22,
-        Severity::P3 => 0xF1C40F,
-        Severity::P4 => 0x3498DB,
-    }
-}
-
-/// The pinned brief: an embed with the rendered brief, and buttons while the incident is open.
-pub fn brief_message(incident: &Incident, text: &str) -> Value {
-    let title = format!(
-        "{} · {} · {}",
-        incident.id, incident.severity, incident.title
-    );
-    let open = incident.resolved_at.is_none();
-    json!({
-        "content": "",
-        "embeds": [{
-            "title": truncate(&title, MAX_TITLE),
-            "description": truncate(&discord_text(text), MAX_DESCRIPTION),
-            "color": if open { colour(incident.severity) } else { 0x2ECC71 },
-        }],
-        "components": if open { rows(&BRIEF_ACTIONS) } else { Vec::new() },
-        "allowed_mentions": { "parse": [] },
-    })
-}
-
-/// A room message: the text, a draft to publish and buttons when it offers actions.
-fn room_message(text: &str, actions: &[Action]) -> Value {
-    let mut body = message_body(text);
-    if let Some(draft) = draft_embed(actions) {
-        let mut embeds = body
-            .get("embeds")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        embeds.push(draft);
-        body["embeds"] = Value::Array(embeds);
-    }
-    let rows = rows(actions);
-    if !rows.is_empty() {
-        body["components"] = Value::Array(rows);
-    }
-    body
 }
 
 impl DiscordPlatform {

@@ -29,3 +29,10 @@ pub fn write_sample_kb(dir: &Path) {
         std::fs::write(dir.join(format!("{slug}.md")), text).expect("an article can be written");
     }
 }
+
+/// The articles in a fresh temporary directory, removed when the guard is dropped.
+pub fn sample_kb() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_sample_kb(dir.path());
+    dir
+}

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::discord_support::{self, interaction, opt};
 use crate::slack_support;
-use commandpost::testing::app::spawn_app;
+use commandpost::testing::kb::sample_kb;
 
 /// Keys whose values a fake or the clock of the machine makes up.
 const MADE_UP: &[&str] = &[
@@ -68,12 +68,6 @@ fn snapshot(name: &str, value: &Value) {
 
 fn pinned() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap()
-}
-
-fn sample_kb() -> tempfile::TempDir {
-    let kb = tempfile::tempdir().unwrap();
-    commandpost::testing::kb::write_sample_kb(kb.path());
-    kb
 }
 
 /// A Slack message as posted: the arguments people see.
@@ -160,29 +154,14 @@ fn discord_post(message: &commandpost_chat_fakes::discord::DiscordMessage) -> Va
 async fn discord_messages_as_people_see_them() {
     use discord_support::{Harness, ACME_STATUS, ACME_SUPPORT, ALICE, BOB, ONCALL};
     let kb = sample_kb();
-    let fake = commandpost_chat_fakes::FakeDiscord::start().await;
-    for (id, name) in [
-        (ONCALL, "oncall"),
-        (ACME_STATUS, "acme-status"),
-        (ACME_SUPPORT, "acme-support"),
-        (discord_support::GLOBEX_STATUS, "globex-status"),
-        (discord_support::GENERAL, "general"),
-    ] {
-        fake.add_channel(id, name);
-    }
+    let fake = discord_support::fake().await;
     let toml = format!(
         "kb_dir = \"{}\"\n{}",
         kb.path().display(),
         discord_support::config(&fake, "sqlite://{dir}/test.db", "")
     );
-    let app = spawn_app(&toml, false, Vec::new()).await;
-    app.clock.set(pinned());
-    let harness = Harness {
-        fake,
-        app,
-        key: commandpost_chat_fakes::discord_test_keys().0,
-        http: reqwest::Client::new(),
-    };
+    let harness = Harness::on(fake, &toml, false).await;
+    harness.app.clock.set(pinned());
 
     let room = harness.declare().await;
     let posts = bot_posts(&harness, &room.id);

@@ -3,14 +3,12 @@
 //! ticket → Take it), support-channel messages from the gateway answered with a reply, and a
 //! burst declared as a P1 with one click.
 
-use crate::discord_support;
-
+use crate::discord_support::*;
 use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::{Severity, UserId};
-use commandpost::testing::app::spawn_app;
+use commandpost::testing::kb::sample_kb;
 use commandpost_chat_fakes::discord::DiscordMessage;
-use commandpost_chat_fakes::{discord_test_keys, FakeDiscord};
-use discord_support::*;
+use commandpost_chat_fakes::discord_test_keys;
 use serde_json::{json, Value};
 
 const GLOBEX_SUPPORT: &str = "1300000000000000015";
@@ -22,19 +20,9 @@ struct Triage {
 }
 
 async fn start(gateway: bool) -> Triage {
-    let kb = tempfile::tempdir().unwrap();
-    commandpost::testing::kb::write_sample_kb(kb.path());
-    let fake = FakeDiscord::start().await;
-    for (id, name) in [
-        (ONCALL, "oncall"),
-        (ACME_STATUS, "acme-status"),
-        (ACME_SUPPORT, "acme-support"),
-        (GLOBEX_STATUS, "globex-status"),
-        (GLOBEX_SUPPORT, "globex-support"),
-        (GENERAL, "general"),
-    ] {
-        fake.add_channel(id, name);
-    }
+    let kb = sample_kb();
+    let fake = fake().await;
+    fake.add_channel(GLOBEX_SUPPORT, "globex-support");
     let toml = format!(
         r#"
 database_url = "sqlite://{{dir}}/test.db"
@@ -76,13 +64,7 @@ discord_support_channel = "{GLOBEX_SUPPORT}"
         guild = fake.guild_id(),
         api = fake.api_url(),
     );
-    let app = spawn_app(&toml, gateway, Vec::new()).await;
-    let h = Harness {
-        fake,
-        app,
-        key: discord_test_keys().0,
-        http: reqwest::Client::new(),
-    };
+    let h = Harness::on(fake, &toml, gateway).await;
     Triage { h, _kb: kb }
 }
 

@@ -2,12 +2,11 @@
 //! messages answered with the client's own articles and buttons, the buttons' flows (solved,
 //! still need help → on-call ticket → Take it), and a burst declared as a P1 with one click.
 
-use crate::slack_support;
-
+use crate::slack_support::*;
 use commandpost::domain::triage::TriageOutcome;
 use commandpost::domain::{Severity, UserId};
+use commandpost::testing::kb::sample_kb;
 use serde_json::{json, Value};
-use slack_support::*;
 
 const GLOBEX_SUPPORT: &str = "C0GLOBEXSUPPORT";
 const DAVE: &str = "U0DAVE";
@@ -18,8 +17,7 @@ struct Triage {
 }
 
 async fn start(socket_mode: bool) -> Triage {
-    let kb = tempfile::tempdir().unwrap();
-    commandpost::testing::kb::write_sample_kb(kb.path());
+    let kb = sample_kb();
     let fake = fake().await;
     fake.add_channel(GLOBEX_SUPPORT, "globex-support");
     let app_token = if socket_mode {

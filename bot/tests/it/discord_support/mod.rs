@@ -74,26 +74,36 @@ discord_status_channel = "{GLOBEX_STATUS}"
     )
 }
 
+/// A fake Discord with the on-call, status, Acme support and general channels.
+pub async fn fake() -> FakeDiscord {
+    let fake = FakeDiscord::start().await;
+    for (id, name) in [
+        (ONCALL, "oncall"),
+        (ACME_STATUS, "acme-status"),
+        (ACME_SUPPORT, "acme-support"),
+        (GLOBEX_STATUS, "globex-status"),
+        (GENERAL, "general"),
+    ] {
+        fake.add_channel(id, name);
+    }
+    fake
+}
+
 impl Harness {
-    /// A fake Discord with the on-call, status and support channels, and the app on a fresh
-    /// SQLite database; no background workers unless `workers`.
+    /// The standard [`fake`], and the app on a fresh SQLite database; no background workers
+    /// unless `workers`.
     pub async fn start(extra: &str, workers: bool) -> Harness {
-        let fake = FakeDiscord::start().await;
-        for (id, name) in [
-            (ONCALL, "oncall"),
-            (ACME_STATUS, "acme-status"),
-            (ACME_SUPPORT, "acme-support"),
-            (GLOBEX_STATUS, "globex-status"),
-            (GENERAL, "general"),
-        ] {
-            fake.add_channel(id, name);
-        }
-        Self::with_fake(fake, extra, workers).await
+        Self::with_fake(fake().await, extra, workers).await
     }
 
     pub async fn with_fake(fake: FakeDiscord, extra: &str, workers: bool) -> Harness {
         let config = config(&fake, "sqlite://{dir}/test.db", extra);
-        let app = spawn_app(&config, workers, Vec::new()).await;
+        Self::on(fake, &config, workers).await
+    }
+
+    /// The app on configuration `toml` (`{dir}`: its temporary directory) against `fake`.
+    pub async fn on(fake: FakeDiscord, toml: &str, workers: bool) -> Harness {
+        let app = spawn_app(toml, workers, Vec::new()).await;
         Harness {
             fake,
             app,

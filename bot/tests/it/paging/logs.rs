@@ -12,10 +12,10 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// What the test binary's one subscriber writes to: the capture of the thread that logged, if
-/// any. All tests share one process, so a subscriber set per test thread (`set_default`) is not
-/// reliable: callsites are cached across threads. One global subscriber, installed once, with
-/// the capture chosen per thread, is.
+/// What the test binary's one subscriber writes to: the capture of the thread that logged. All
+/// tests share one process, so a subscriber set per test thread (`set_default`) is not reliable:
+/// callsites are cached across threads. One global subscriber, installed once, with the capture
+/// chosen per thread, is.
 struct ThreadLogs;
 
 impl Write for ThreadLogs {
@@ -32,15 +32,25 @@ impl Write for ThreadLogs {
     }
 }
 
-/// Captures what is logged on this thread (WARN and above) until the returned buffer is read.
+/// Captures everything logged on this thread, at every level (a key in a debug line is a leak
+/// too), until the returned buffer is read.
 fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    use tracing_subscriber::layer::SubscriberExt;
+
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::WARN)
+        // Only a capturing thread's events are formatted. A dynamic filter is asked at every
+        // event (a plain `filter_fn` is asked once per callsite, and the first thread to reach
+        // one would decide for all of them).
+        let capturing = tracing_subscriber::filter::dynamic_filter_fn(|_, _| {
+            CAPTURING
+                .try_with(|capture| capture.borrow().is_some())
+                .unwrap_or(false)
+        });
+        let logs = tracing_subscriber::fmt::layer()
             .with_ansi(false)
-            .with_writer(|| ThreadLogs)
-            .finish();
+            .with_writer(|| ThreadLogs);
+        let subscriber = tracing_subscriber::registry().with(capturing).with(logs);
         tracing::subscriber::set_global_default(subscriber)
             .expect("only this test installs a subscriber");
     });

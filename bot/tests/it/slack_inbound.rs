@@ -344,3 +344,27 @@ async fn a_slash_command_without_the_fields_slack_always_sends_is_refused_and_st
     harness.app.settle().await;
     assert!(harness.rooms().is_empty());
 }
+
+#[tokio::test]
+async fn a_click_without_the_fields_slack_always_sends_is_acknowledged_and_does_nothing() {
+    let harness = Harness::start().await;
+    let room = harness.declare(ALICE, "P1 acme Email is down").await;
+    let resolve = json!({"action_id": "cp_resolve", "type": "button"});
+    for missing in ["team", "trigger_id", "container", "api_app_id"] {
+        let mut click = button(ALICE, &room.id, resolve.clone(), None);
+        click.as_object_mut().unwrap().remove(missing);
+        let response = harness.interaction(&click).await;
+        assert_eq!(response.status(), 200, "acknowledged without {missing}");
+        harness.app.settle().await;
+        assert!(
+            !harness.only_incident().await.is_resolved(),
+            "a click without {missing} resolved the incident"
+        );
+    }
+    // The same click with every field resolves it: the refusals above were the missing fields.
+    harness
+        .interaction(&button(ALICE, &room.id, resolve, None))
+        .await;
+    harness.app.settle().await;
+    assert!(harness.only_incident().await.is_resolved());
+}

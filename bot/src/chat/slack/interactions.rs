@@ -13,6 +13,7 @@ use super::{user_id, Adapter, PLATFORM};
 use crate::commands::{Command, IncidentCommand, UserRef};
 use crate::domain::{ClientId, Role, Severity, Stage, UserId};
 use crate::engine::{EngineError, Request, Response};
+use slack_morphism::events::{SlackInteractionActionContainer, SlackInteractionBlockActionsEvent};
 
 fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter()
@@ -33,7 +34,17 @@ impl Adapter {
     /// Handles one interaction payload and says what to acknowledge it with.
     pub(super) async fn interaction(self: &Arc<Self>, payload: Value) -> Ack {
         match payload.get("type").and_then(Value::as_str) {
-            Some("block_actions") => self.block_action(&payload).await,
+            // Typed as slack-morphism reads it: a click without the fields Slack always sends
+            // (team, app, trigger, container) is not one of Slack's, and is acknowledged unread.
+            Some("block_actions") => {
+                match serde_json::from_value::<SlackInteractionBlockActionsEvent>(payload) {
+                    Ok(event) => self.block_action(&event).await,
+                    Err(error) => {
+                        warn!(%error, "malformed block_actions payload");
+                        Ack::Empty
+                    }
+                }
+            }
             Some("view_submission") => self.view_submission(&payload).await,
             _ => Ack::Empty,
         }
@@ -50,20 +61,27 @@ impl Adapter {
         }
     }
 
-    async fn block_action(self: &Arc<Self>, payload: &Value) -> Ack {
-        let Some(user) = text_at(payload, &["user", "id"]) else {
+    async fn block_action(self: &Arc<Self>, event: &SlackInteractionBlockActionsEvent) -> Ack {
+        let Some(user) = event.user.as_ref().map(|user| user.id.0.as_str()) else {
             return Ack::Empty;
         };
-        let channel = text_at(payload, &["channel", "id"])
-            .or_else(|| text_at(payload, &["container", "channel_id"]))
-            .map(str::to_owned);
-        let Some(action) = payload.get("actions").and_then(|a| a.get(0)) else {
+        let container_channel = match &event.container {
+            SlackInteractionActionContainer::Message(message) => message.channel_id.as_ref(),
+            _ => None,
+        };
+        let channel = event
+            .channel
+            .as_ref()
+            .map(|channel| &channel.id)
+            .or(container_channel)
+            .map(|channel| channel.0.clone());
+        let Some(action) = event.actions.as_ref().and_then(|actions| actions.first()) else {
             return Ack::Empty;
         };
-        let action_id = text_at(action, &["action_id"]).unwrap_or_default();
-        let value = text_at(action, &["value"]).unwrap_or_default().to_owned();
+        let action_id = action.action_id.0.as_str();
+        let value = action.value.clone().unwrap_or_default();
         let reply_to = ReplyTo {
-            response_url: text_at(payload, &["response_url"]).map(str::to_owned),
+            response_url: event.response_url.as_ref().map(|url| url.0.to_string()),
             channel: channel.clone(),
             user: user.to_owned(),
         };
@@ -96,7 +114,10 @@ impl Adapter {
                     client_text: None,
                 },
                 blocks::STAGE => {
-                    let picked = text_at(action, &["selected_option", "value"]).unwrap_or_default();
+                    let picked = action
+                        .selected_option
+                        .as_ref()
+                        .map_or("", |option| option.value.as_str());
                     match Stage::parse_settable(picked) {
                         Ok(stage) => IncidentCommand::Stage {
                             stage,
@@ -113,8 +134,8 @@ impl Adapter {
                     }
                 }
                 blocks::EDIT => {
-                    let (Some(trigger), Some(room)) = (text_at(payload, &["trigger_id"]), &channel)
-                    else {
+                    let trigger = event.trigger_id.0.as_str();
+                    let Some(room) = &channel else {
                         return Ack::Empty;
                     };
                     match blocks::update_modal(&value, room) {

@@ -74,3 +74,19 @@ pub fn spawn_connections(
         .flat_map(|adapter| (adapter.connections)(engine, shutdown.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The configuration cannot read the adapter table (that would make config depend on chat),
+    /// so it keeps its own list of platform sections: this keeps the two the same.
+    #[test]
+    fn every_adapter_has_a_configuration_section_and_no_section_lacks_an_adapter() {
+        let mut adapters: Vec<&str> = ADAPTERS.iter().map(|adapter| adapter.name).collect();
+        let mut sections = Config::CHAT_SECTIONS.to_vec();
+        adapters.sort_unstable();
+        sections.sort_unstable();
+        assert_eq!(adapters, sections);
+    }
+}

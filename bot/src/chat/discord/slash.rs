@@ -126,6 +126,16 @@ mod tests {
 
     #[test]
     fn subcommands_become_typed_commands() {
+        assert_eq!(
+            incident(
+                "answer",
+                json!([{"name": "ticket", "value": "TKT-0004"}, {"name": "article", "value": "vpn-reconnect"}]),
+            ),
+            Ok(Command::Incident(IncidentCommand::Answer {
+                request: 4,
+                article: "vpn-reconnect".into(),
+            }))
+        );
         let declare = incident(
             "declare",
             json!([{"name": "severity", "value": "P1"}, {"name": "client", "value": "acme"}, {"name": "title", "value": "Email is down"}]),

@@ -9,16 +9,23 @@ use crate::effects::{Delivery, Destination};
 use crate::engine::{Engine, EngineError, Request, Response};
 use crate::store::StoreError;
 
+/// The steps of a request's life a click takes (declarations are handled apart).
+enum Step {
+    Solve,
+    Escalate,
+    Take,
+}
+
 impl Engine {
     pub(in crate::engine) async fn triage(
         &self,
         request: &Request,
         command: &TriageCommand,
     ) -> Result<Response, EngineError> {
-        let id = match command {
-            TriageCommand::Solved { request }
-            | TriageCommand::StillNeedHelp { request }
-            | TriageCommand::Take { request } => *request,
+        let (step, id) = match command {
+            TriageCommand::Solved { request } => (Step::Solve, *request),
+            TriageCommand::StillNeedHelp { request } => (Step::Escalate, *request),
+            TriageCommand::Take { request } => (Step::Take, *request),
             TriageCommand::DeclareFromBurst { client, requests } => {
                 return self.declare_from_burst(request, client, requests).await
             }
@@ -30,8 +37,8 @@ impl Engine {
         let now = self.clock.now();
         let by = &request.user;
         let client_label = asked.client.to_string();
-        match command {
-            TriageCommand::Solved { .. } => {
+        match step {
+            Step::Solve => {
                 let change = asked.solve(by, now).map_err(refused)?;
                 self.apply(&asked, change, Vec::new()).await?;
                 metrics::counter!("commandpost_triage_deflections_total", "client" => client_label)
@@ -39,7 +46,7 @@ impl Engine {
                 self.learn_from(&asked, asked.top_article()).await;
                 Ok(Response::private("Glad that helped; marked as solved."))
             }
-            TriageCommand::StillNeedHelp { .. } => {
+            Step::Escalate => {
                 let change = asked.escalate(by, now).map_err(refused)?;
                 self.check_ticket_allowance(&asked.client, &asked.asker)
                     .await?;
@@ -56,7 +63,7 @@ impl Engine {
                     asked.ticket()
                 )))
             }
-            TriageCommand::Take { .. } => {
+            Step::Take => {
                 let change = asked.take(by, now).map_err(refused)?;
                 let told = self.tell_asker(
                     &asked,
@@ -79,9 +86,6 @@ impl Engine {
                     asked.asker.mention(),
                     quote(&asked.question)
                 )))
-            }
-            TriageCommand::DeclareFromBurst { .. } | TriageCommand::DeclareFromAlert { .. } => {
-                unreachable!("declarations returned above")
             }
         }
     }

@@ -17,19 +17,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "printer on floor 2 says offline",
         "cant log in to the portal, it says my account is locked after too many tries",
     ];
-    let mut times = Vec::new();
+    let mut full_precision = Vec::new();
+    let mut question_encoder = Vec::new();
     for round in 0..50 {
         for question in questions {
             let started = Instant::now();
             embedder.embed(&[question])?;
+            let between = Instant::now();
+            embedder.embed_question(question)?;
             if round > 0 {
-                times.push(started.elapsed().as_micros());
+                full_precision.push(between.duration_since(started).as_micros());
+                question_encoder.push(between.elapsed().as_micros());
             }
         }
     }
-    times.sort_unstable();
-    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-    println!("question: p50 {} µs, p99 {} µs", at(0.5), at(0.99));
+    for (name, mut times) in [
+        ("question, candle (f32)", full_precision),
+        ("question, question encoder", question_encoder),
+    ] {
+        times.sort_unstable();
+        let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        println!("{name}: p50 {} µs, p99 {} µs", at(0.5), at(0.99));
+    }
     let chunk = "Printer offline: This article helps when the printer is offline. 1. Restart the \
                  print spooler service. 2. Check the network cable and the printer's IP address. \
                  3. Remove and add the printer again from Settings. Related: VPN, Outlook.";

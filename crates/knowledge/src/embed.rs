@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::encoder::QuestionEncoder;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
@@ -53,9 +54,15 @@ struct SentenceBertConfig {
     max_seq_length: Option<usize>,
 }
 
+/// The lowest cosine between the question encoder's vector and candle's for one text at load
+/// for the question encoder to be used; below it (a model the one-byte weights do not suit)
+/// questions go through candle too.
+const QUESTION_ENCODER_AGREEMENT: f32 = 0.98;
+
 /// A loaded sentence-embedding model. `Send + Sync`; embedding takes `&self`.
 pub struct Embedder {
     model: BertModel,
+    questions: Option<QuestionEncoder>,
     tokenizer: Tokenizer,
     device: Device,
     pooling: Pooling,
@@ -68,6 +75,7 @@ impl std::fmt::Debug for Embedder {
         f.debug_struct("Embedder")
             .field("dimension", &self.dimension)
             .field("pooling", &self.pooling)
+            .field("question_encoder", &self.questions.is_some())
             .field("fingerprint", &self.fingerprint)
             .finish_non_exhaustive()
     }
@@ -169,6 +177,8 @@ impl Embedder {
         let tensors = candle_core::safetensors::load_buffer(&weights, &device)
             .map_err(|e| file_error(&weights_file, format!("is not a safetensors file: {e}")))?;
         drop(weights);
+        let questions = QuestionEncoder::new(&tensors, &config)
+            .map_err(|problem| file_error(&weights_file, problem))?;
         let tensors = laid_out_for_matmul(tensors)
             .map_err(|e| file_error(&weights_file, format!("cannot be prepared: {e}")))?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
@@ -178,8 +188,9 @@ impl Embedder {
                 format!("does not hold the model config.json describes: {e}"),
             )
         })?;
-        let embedder = Self {
+        let mut embedder = Self {
             model,
+            questions: None,
             tokenizer,
             device,
             pooling,
@@ -187,9 +198,17 @@ impl Embedder {
             fingerprint,
         };
         // One real pass, so a model that loads but cannot run fails here, not on a question.
-        embedder
-            .embed(&["check"])
-            .map_err(|e| file_error(&weights_file, format!("cannot run: {e}")))?;
+        let probe = "my laptop cannot reach the shared drive since this morning";
+        let reference = embedder
+            .embed(&[probe])
+            .map_err(|e| file_error(&weights_file, format!("cannot run: {e}")))?
+            .pop()
+            .unwrap_or_default();
+        embedder.questions = Some(questions);
+        let agreement = embedder.embed_question(probe).map(|v| dot(&v, &reference));
+        if !agreement.is_ok_and(|cosine| cosine >= QUESTION_ENCODER_AGREEMENT) {
+            embedder.questions = None;
+        }
         Ok(embedder)
     }
 
@@ -220,6 +239,39 @@ impl Embedder {
             .filter(|t| t.starts_with("##") || t.as_str() == "[UNK]")
             .count();
         broken as f32 / tokens.len() as f32
+    }
+
+    /// Whether single questions use the one-byte question encoder (else candle's model).
+    pub fn has_question_encoder(&self) -> bool {
+        self.questions.is_some()
+    }
+
+    /// One question's unit-length vector, by the question encoder when the model suits it:
+    /// what a search pays for, a few times faster than [`Embedder::embed`] for one short text.
+    /// Texts longer than the model's limit are truncated.
+    pub fn embed_question(&self, text: &str) -> Result<Vec<f32>, ModelError> {
+        let Some(encoder) = &self.questions else {
+            return Ok(self.embed(&[text])?.pop().unwrap_or_default());
+        };
+        let failed = |e: &dyn std::fmt::Display| ModelError::Inference(e.to_string());
+        let encoding = self.tokenizer.encode(text, true).map_err(|e| failed(&e))?;
+        let states = encoder
+            .hidden_states(encoding.get_ids())
+            .ok_or_else(|| failed(&"a token the model has no embedding for"))?;
+        let mut vector = match self.pooling {
+            Pooling::Cls => states[..self.dimension].to_vec(),
+            Pooling::Mean => {
+                let mut sum = vec![0.0f32; self.dimension];
+                for token in states.chunks_exact(self.dimension) {
+                    sum.iter_mut().zip(token).for_each(|(s, x)| *s += x);
+                }
+                let tokens = (states.len() / self.dimension).max(1) as f32;
+                sum.iter_mut().for_each(|s| *s /= tokens);
+                sum
+            }
+        };
+        normalise(&mut vector);
+        Ok(vector)
     }
 
     /// One unit-length vector per text. Texts longer than the model's limit are truncated.

@@ -146,7 +146,7 @@ impl KnowledgeBase {
         if !question.chars().any(char::is_alphanumeric) {
             return None;
         }
-        let query = semantic.embedder.embed(&[question]).ok()?.pop()?;
+        let query = semantic.embedder.embed_question(question).ok()?;
         let client = normalize_client(client);
         let articles = self.articles();
         let mut dense = semantic.index.article_scores(&query, articles.len());

@@ -16,6 +16,7 @@ mod calibration;
 mod collector;
 mod confidence;
 mod embed;
+mod encoder;
 mod error;
 mod eval;
 mod explain;

@@ -200,3 +200,34 @@ fn the_benchmark_fills_a_large_cache_embedding_only_some_articles() {
     assert_eq!((bytes - 12) % (36 + model.dimension()), 0);
     assert_eq!((bytes - 12) / (36 + model.dimension()), 24);
 }
+
+#[test]
+fn the_question_encoder_agrees_with_the_full_precision_model() {
+    let embedder = common::model();
+    assert!(embedder.has_question_encoder());
+    let rambling = "so this morning i came in and the coffee machine was broken again, then "
+        .repeat(40)
+        + "anyway my outlook keeps asking for the password";
+    let questions = [
+        "",
+        "?",
+        "vpn",
+        "my outlook wont open",
+        "cant log in to the portal, it says my account is locked after too many tries",
+        "imprimante hors ligne depuis ce matin 😩",
+        "printer says offline 🖨️🔥🔥 pls help!!!",
+        rambling.as_str(),
+    ];
+    for question in questions {
+        let fast = embedder.embed_question(question).unwrap();
+        let full = embedder.embed(&[question]).unwrap().pop().unwrap();
+        assert_eq!(fast.len(), full.len());
+        let norm: f32 = fast.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!(
+            (norm - 1.0).abs() < 1e-3,
+            "not unit length for {question:?}"
+        );
+        let cosine = fast.iter().zip(&full).map(|(a, b)| a * b).sum::<f32>();
+        assert!(cosine > 0.99, "cosine {cosine} for {question:?}");
+    }
+}

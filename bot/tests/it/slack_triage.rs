@@ -11,12 +11,12 @@ use serde_json::{json, Value};
 const GLOBEX_SUPPORT: &str = "C0GLOBEXSUPPORT";
 const DAVE: &str = "U0DAVE";
 
-struct Triage {
-    h: Harness,
+pub(crate) struct Triage {
+    pub(crate) h: Harness,
     _kb: tempfile::TempDir,
 }
 
-async fn start(socket_mode: bool) -> Triage {
+pub(crate) async fn start(socket_mode: bool) -> Triage {
     let kb = sample_kb();
     let fake = fake().await;
     fake.add_channel(GLOBEX_SUPPORT, "globex-support");
@@ -143,7 +143,7 @@ impl Triage {
             .unwrap()
     }
 
-    fn done(&self) {
+    pub(crate) fn done(&self) {
         self.h.assert_nothing_rejected();
     }
 }
@@ -260,14 +260,14 @@ async fn a_question_no_article_fits_is_escalated_at_once() {
     t.done();
 }
 
-fn message_event(event_id: &str, user: &str, channel: &str, text: &str) -> Value {
+pub(crate) fn message_event(event_id: &str, user: &str, channel: &str, text: &str) -> Value {
     json!({"type": "event_callback", "team_id": "T0FAKETEAM", "api_app_id": "A0FAKEAPP",
         "event_id": event_id, "event_time": 1_700_000_000,
         "event": {"type": "message", "user": user, "channel": channel, "text": text,
                   "ts": "1700000000.000300", "channel_type": "channel"}})
 }
 
-fn ephemerals_to(t: &Triage, channel: &str, user: &str) -> Vec<(String, Value)> {
+pub(crate) fn ephemerals_to(t: &Triage, channel: &str, user: &str) -> Vec<(String, Value)> {
     t.h.fake
         .ephemerals_in(channel)
         .into_iter()

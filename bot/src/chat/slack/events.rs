@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::{json, Value};
-use tracing::{debug, Instrument};
+use slack_morphism::events::{SlackEventCallbackBody, SlackPushEvent};
+use tracing::{debug, warn, Instrument};
 
 use super::reply::{within_budget, Ack, Reply, ReplyTo};
 use super::{blocks, user_id, Adapter, PLATFORM};
@@ -60,19 +62,9 @@ fn is_a_concurrent_retry(result: &Result<Response, EngineError>) -> bool {
     )
 }
 
-fn text_of<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
-    value.get(key).and_then(Value::as_str)
-}
-
 /// `<@U0BOT> status` or `<@U0BOT> incident status` → `status`.
 fn mention_command(text: &str) -> &str {
-    let mut rest = text.trim();
-    while let Some(after) = rest.strip_prefix("<@") {
-        rest = after
-            .split_once('>')
-            .map_or("", |(_, tail)| tail)
-            .trim_start();
-    }
+    let rest = without_leading_mentions(text);
     for prefix in ["/incident", "incident"] {
         if let Some(tail) = rest.strip_prefix(prefix) {
             if tail.is_empty() || tail.starts_with(char::is_whitespace) {
@@ -83,6 +75,67 @@ fn mention_command(text: &str) -> &str {
     rest
 }
 
+/// What a person said to the bot in an event, whichever model read it.
+struct Said {
+    mention: bool,
+    channel: String,
+    user: String,
+    text: String,
+    ts: Option<String>,
+    thread_ts: Option<String>,
+}
+
+/// A message or mention as Slack sends it: only the fields a question or command needs, so a
+/// part of the message no model knows yet never hides the text. (slack-morphism's `app_mention`
+/// model also drops `bot_id`, which says a bot wrote it.)
+#[derive(Deserialize)]
+struct PlainMessage {
+    #[serde(rename = "type")]
+    kind: String,
+    channel: Option<String>,
+    user: Option<String>,
+    #[serde(default)]
+    text: String,
+    ts: Option<String>,
+    thread_ts: Option<String>,
+    bot_id: Option<String>,
+    subtype: Option<String>,
+}
+
+impl PlainMessage {
+    fn said(self) -> Option<Said> {
+        // Our own posts, edits, joins and other subtypes are not people talking to us.
+        if self.bot_id.is_some() || self.subtype.is_some() {
+            return None;
+        }
+        Some(Said {
+            mention: match self.kind.as_str() {
+                "message" => false,
+                "app_mention" => true,
+                _ => return None,
+            },
+            channel: self.channel?,
+            user: self.user?,
+            text: self.text,
+            ts: self.ts,
+            thread_ts: self.thread_ts,
+        })
+    }
+}
+
+/// slack-morphism tells which kind of event this is; what the person said is read by
+/// [`PlainMessage`], because slack-morphism's message model keeps a message's content as one
+/// flattened optional part: when any piece of it (a block, attachment, file or reaction) does not
+/// match its model, the whole content, text included, silently becomes `None` (tested below).
+fn said(event: &SlackEventCallbackBody, raw: &Value) -> Option<Said> {
+    match event {
+        SlackEventCallbackBody::Message(_)
+        | SlackEventCallbackBody::AppMention(_)
+        | SlackEventCallbackBody::Unknown(_) => PlainMessage::deserialize(raw).ok()?.said(),
+        _ => None,
+    }
+}
+
 impl Adapter {
     /// Handles an Events API body. `Err` when the store cannot say whether the event is new:
     /// answer with an error so Slack retries later.
@@ -91,62 +144,66 @@ impl Adapter {
         body: Value,
         retry: Option<&str>,
     ) -> Result<Ack, StoreError> {
-        match text_of(&body, "type") {
-            Some("url_verification") => Ok(Ack::Json(
-                json!({"challenge": text_of(&body, "challenge").unwrap_or_default()}),
-            )),
-            Some("event_callback") => {
-                let Some(event_id) = text_of(&body, "event_id") else {
-                    return Ok(Ack::Empty);
-                };
-                // Recorded as handled by the write that handles it (see `store::handling_event`),
-                // so a crash before that write lets Slack's retry through.
-                let handled = self
-                    .engine
-                    .store()
-                    .already_handled(PLATFORM, event_id)
-                    .await?;
-                if handled {
-                    debug!(
-                        event_id,
-                        retry, "event already handled; acknowledging the retry"
-                    );
-                    return Ok(Ack::Empty);
-                }
-                let event = body.get("event").cloned().unwrap_or_default();
-                let span = tracing::info_span!(
-                    "slack_event",
-                    event_id,
-                    kind = text_of(&event, "type").unwrap_or("-")
-                );
-                let this = self.clone();
-                let event_id = event_id.to_owned();
-                let work = async move {
-                    handling_event(PLATFORM, &event_id, this.handle_event(event)).await
-                };
-                let _ = within_budget(work.instrument(span)).await;
-                Ok(Ack::Empty)
+        // Typed as slack-morphism reads it: a body without the fields Slack always sends (team,
+        // app, event id and time) is not one of Slack's, and is acknowledged unread.
+        let event = match SlackPushEvent::deserialize(&body) {
+            Ok(event) => event,
+            Err(error) => {
+                warn!(%error, "malformed Events API body");
+                return Ok(Ack::Empty);
             }
-            _ => Ok(Ack::Empty),
+        };
+        let callback = match event {
+            SlackPushEvent::UrlVerification(verification) => {
+                return Ok(Ack::Json(json!({"challenge": verification.challenge})))
+            }
+            SlackPushEvent::AppRateLimited(limited) => {
+                warn!(
+                    minute = ?limited.minute_rate_limited,
+                    "Slack stopped sending this app's events for a minute (rate limited)"
+                );
+                return Ok(Ack::Empty);
+            }
+            SlackPushEvent::EventCallback(callback) => callback,
+        };
+        let event_id = callback.event_id.to_string();
+        // Recorded as handled by the write that handles it (see `store::handling_event`), so a
+        // crash before that write lets Slack's retry through.
+        let handled = self
+            .engine
+            .store()
+            .already_handled(PLATFORM, &event_id)
+            .await?;
+        if handled {
+            debug!(
+                event_id,
+                retry, "event already handled; acknowledging the retry"
+            );
+            return Ok(Ack::Empty);
         }
+        let raw = body.get("event").unwrap_or(&Value::Null);
+        let span = tracing::info_span!(
+            "slack_event",
+            event_id,
+            kind = raw
+                .get("type")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("-")
+        );
+        let Some(said) = said(&callback.event, raw) else {
+            return Ok(Ack::Empty);
+        };
+        let this = self.clone();
+        let work = async move { handling_event(PLATFORM, &event_id, this.handle(said)).await };
+        let _ = within_budget(work.instrument(span)).await;
+        Ok(Ack::Empty)
     }
 
-    async fn handle_event(&self, event: Value) {
-        // Our own posts, edits, joins and other subtypes are not people talking to us.
-        if event.get("bot_id").is_some() || event.get("subtype").is_some() {
-            return;
-        }
-        let (Some(channel), Some(user)) = (text_of(&event, "channel"), text_of(&event, "user"))
-        else {
-            return;
-        };
-        let text = text_of(&event, "text").unwrap_or_default();
-        let support = self.support_channels.get(channel);
-        match (text_of(&event, "type"), support) {
-            (Some("message"), Some(client)) => {
-                self.support_message(client, channel, user, &event).await
-            }
-            (Some("app_mention"), None) => self.mention(channel, user, text).await,
+    async fn handle(&self, said: Said) {
+        let support = self.support_channels.get(&said.channel);
+        match (said.mention, support) {
+            (false, Some(client)) => self.support_message(client, &said).await,
+            (true, None) => self.mention(&said.channel, &said.user, &said.text).await,
             _ => {}
         }
     }
@@ -154,15 +211,19 @@ impl Adapter {
     /// A person's message in a support channel: triaged, and answered to them alone
     /// (`chat.postEphemeral`, with the suggestions' buttons). Replies in threads are people
     /// talking to each other, and are left alone.
-    async fn support_message(&self, client: &ClientId, channel: &str, user: &str, event: &Value) {
-        let ts = text_of(event, "ts");
-        if text_of(event, "thread_ts").is_some_and(|thread| Some(thread) != ts) {
+    async fn support_message(&self, client: &ClientId, said: &Said) {
+        if said
+            .thread_ts
+            .as_ref()
+            .is_some_and(|thread| Some(thread) != said.ts.as_ref())
+        {
             return;
         }
-        let question = without_leading_mentions(text_of(event, "text").unwrap_or_default());
+        let question = without_leading_mentions(&said.text);
         if question.is_empty() {
             return;
         }
+        let (channel, user) = (said.channel.as_str(), said.user.as_str());
         let result =
             triage_support_message(&self.engine, client, channel, &UserId::new(user), question)
                 .await;
@@ -229,7 +290,34 @@ impl Adapter {
 
 #[cfg(test)]
 mod tests {
-    use super::{mention_command, without_leading_mentions};
+    use super::{mention_command, said, without_leading_mentions};
+    use serde_json::json;
+    use slack_morphism::events::SlackEventCallbackBody;
+
+    #[test]
+    fn a_message_slack_morphism_cannot_read_is_still_what_the_person_said() {
+        // A reaction without the count and users slack-morphism's model requires, as any part
+        // of a message Slack changes the shape of: its message model loses the whole content.
+        let raw = json!({"type": "message", "user": "U0ALICE", "channel": "C0SUPPORT",
+            "text": "vpn is down", "ts": "1700000000.000300",
+            "reactions": [{"name": "sob"}]});
+        let event: SlackEventCallbackBody = serde_json::from_value(raw.clone()).unwrap();
+        assert!(
+            matches!(&event, SlackEventCallbackBody::Message(m) if m.content.is_none()),
+            "{event:?}"
+        );
+        let read = said(&event, &raw).expect("the message is still read");
+        assert_eq!(
+            (read.user.as_str(), read.text.as_str()),
+            ("U0ALICE", "vpn is down")
+        );
+        assert!(!read.mention);
+
+        let mut from_bot = raw.clone();
+        from_bot["bot_id"] = json!("B0BOT");
+        let event: SlackEventCallbackBody = serde_json::from_value(from_bot.clone()).unwrap();
+        assert!(said(&event, &from_bot).is_none());
+    }
 
     #[test]
     fn mentions_carry_incident_commands() {

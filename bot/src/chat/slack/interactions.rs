@@ -13,13 +13,12 @@ use super::{user_id, Adapter, PLATFORM};
 use crate::commands::{Command, IncidentCommand, UserRef};
 use crate::domain::{ClientId, Role, Severity, Stage, UserId};
 use crate::engine::{EngineError, Request, Response};
-use slack_morphism::events::{SlackInteractionActionContainer, SlackInteractionBlockActionsEvent};
-
-fn text_at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter()
-        .try_fold(value, |value, key| value.get(key))?
-        .as_str()
-}
+use slack_morphism::blocks::{SlackBlockId, SlackView};
+use slack_morphism::events::{
+    SlackInteractionActionContainer, SlackInteractionBlockActionsEvent,
+    SlackInteractionViewSubmissionEvent,
+};
+use slack_morphism::SlackActionId;
 
 /// A modal's answer with errors shown next to the fields.
 fn field_errors(errors: &[(&str, String)]) -> Ack {
@@ -45,7 +44,16 @@ impl Adapter {
                     }
                 }
             }
-            Some("view_submission") => self.view_submission(&payload).await,
+            // Likewise a submission without the view's id, team, hash and title.
+            Some("view_submission") => {
+                match serde_json::from_value::<SlackInteractionViewSubmissionEvent>(payload) {
+                    Ok(event) => self.view_submission(&event).await,
+                    Err(error) => {
+                        warn!(%error, "malformed view_submission payload");
+                        Ack::Empty
+                    }
+                }
+            }
             _ => Ack::Empty,
         }
     }
@@ -166,29 +174,29 @@ impl Adapter {
         Ack::Empty
     }
 
-    async fn view_submission(self: &Arc<Self>, payload: &Value) -> Ack {
-        let Some(user) = text_at(payload, &["user", "id"]).map(str::to_owned) else {
+    async fn view_submission(self: &Arc<Self>, event: &SlackInteractionViewSubmissionEvent) -> Ack {
+        let user = event.user.id.to_string();
+        let SlackView::Modal(modal) = &event.view.view else {
             return Ack::Empty;
         };
-        let view = payload.get("view").cloned().unwrap_or_default();
-        let values = view
-            .get("state")
-            .and_then(|s| s.get("values"))
-            .cloned()
-            .unwrap_or_default();
+        let values = event.view.state_params.state.as_ref().map(|s| &s.values);
         let input = |block: &str| {
-            let field = values.get(block).and_then(|b| b.get(INPUT_ACTION));
+            let field = values
+                .and_then(|values| values.get(&SlackBlockId(block.to_owned())))
+                .and_then(|block| block.get(&SlackActionId(INPUT_ACTION.to_owned())));
             field
-                .and_then(|f| text_at(f, &["selected_option", "value"]))
-                .or_else(|| field.and_then(|f| text_at(f, &["value"])))
+                .and_then(|f| {
+                    f.selected_option
+                        .as_ref()
+                        .map(|option| option.value.as_str())
+                })
+                .or_else(|| field.and_then(|f| f.value.as_deref()))
                 .unwrap_or_default()
                 .trim()
                 .to_owned()
         };
-        let channel = text_at(&view, &["private_metadata"])
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-        let (command, main_field) = match text_at(&view, &["callback_id"]) {
+        let channel = modal.private_metadata.clone().filter(|c| !c.is_empty());
+        let (command, main_field) = match modal.callback_id.as_ref().map(|id| id.0.as_str()) {
             Some(blocks::DECLARE_MODAL) => {
                 let severity = match input(blocks::SEVERITY_INPUT).parse::<Severity>() {
                     Ok(severity) => severity,

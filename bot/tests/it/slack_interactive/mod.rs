@@ -300,3 +300,41 @@ async fn slow_work_is_acknowledged_within_slacks_three_seconds_and_finishes_afte
         .await;
     harness.assert_nothing_rejected();
 }
+
+#[tokio::test]
+async fn a_submission_without_the_fields_slack_always_sends_declares_nothing() {
+    let harness = Harness::start().await;
+    let values = json!({
+        "severity": {"value": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "P1"}, "value": "P1"}}},
+        "client": {"value": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "acme"}, "value": "acme"}}},
+        "title": {"value": {"type": "plain_text_input", "value": "Email is down"}},
+    });
+    let complete = submission(ALICE, "cp_declare", ONCALL, values);
+    for missing in [
+        "/team",
+        "/user",
+        "/view/id",
+        "/view/team_id",
+        "/view/hash",
+        "/view/title",
+    ] {
+        let mut partial = complete.clone();
+        let (parent, key) = missing.rsplit_once('/').unwrap();
+        partial
+            .pointer_mut(if parent.is_empty() { "" } else { parent })
+            .and_then(Value::as_object_mut)
+            .unwrap()
+            .remove(key);
+        let response = harness.interaction(&partial).await;
+        assert_eq!(response.status(), 200, "acknowledged without {missing}");
+        harness.app.settle().await;
+        assert!(
+            harness.incidents().await.is_empty(),
+            "a submission without {missing} declared an incident"
+        );
+    }
+    // The same submission with every field declares: the refusals above were the missing fields.
+    assert_eq!(harness.interaction(&complete).await.status(), 200);
+    harness.app.settle().await;
+    assert_eq!(harness.only_incident().await.client.as_str(), "acme");
+}

@@ -28,7 +28,7 @@ async fn the_briefs_buttons_take_comms_change_stage_and_resolve() {
     let brief = brief_of(&h, &room);
 
     let took = h
-        .interact(&click(BOB, &room.id, &brief, "cp:take_comms", &[]))
+        .interact(&click(BOB, &room.id, Some(&brief), "cp:take_comms", &[]))
         .await;
     assert_eq!(took["data"]["flags"], 64);
     assert!(
@@ -36,7 +36,13 @@ async fn the_briefs_buttons_take_comms_change_stage_and_resolve() {
         "{took}"
     );
     let staged = h
-        .interact(&click(ALICE, &room.id, &brief, "cp:stage", &["identified"]))
+        .interact(&click(
+            ALICE,
+            &room.id,
+            Some(&brief),
+            "cp:stage",
+            &["identified"],
+        ))
         .await;
     assert!(
         Harness::reply_text(&staged).contains("is now identified"),
@@ -53,7 +59,7 @@ async fn the_briefs_buttons_take_comms_change_stage_and_resolve() {
 
     // Resolve asks for a summary first.
     let form = h
-        .interact(&click(ALICE, &room.id, &refreshed, "cp:resolve", &[]))
+        .interact(&click(ALICE, &room.id, Some(&refreshed), "cp:resolve", &[]))
         .await;
     assert_eq!(form["type"], 9);
     assert_eq!(form["data"]["custom_id"], "cp:resolve_form");
@@ -89,7 +95,7 @@ async fn the_briefs_buttons_take_comms_change_stage_and_resolve() {
         .interact(&click(
             CAROL,
             &room.id,
-            &closed,
+            Some(&closed),
             "cp:stage",
             &["monitoring"],
         ))
@@ -127,7 +133,7 @@ async fn a_nudges_draft_is_published_as_is_or_edited_in_a_form() {
     let draft = nudge.embeds[0]["description"].as_str().unwrap().to_owned();
 
     let edit = h
-        .interact(&click(BOB, &room.id, &nudge, "cp:edit_draft", &[]))
+        .interact(&click(BOB, &room.id, Some(&nudge), "cp:edit_draft", &[]))
         .await;
     assert_eq!(edit["type"], 9);
     assert_eq!(
@@ -149,7 +155,7 @@ async fn a_nudges_draft_is_published_as_is_or_edited_in_a_form() {
     );
 
     let again = h
-        .interact(&click(BOB, &room.id, &nudge, "cp:publish", &[]))
+        .interact(&click(BOB, &room.id, Some(&nudge), "cp:publish", &[]))
         .await;
     assert!(
         Harness::reply_text(&again).contains("Client update #2"),

@@ -112,15 +112,7 @@ impl Triage {
         message: Option<&DiscordMessage>,
         id: &str,
     ) -> String {
-        let payload = match message {
-            Some(message) => click(user, channel, message, id, &[]),
-            None => interaction(
-                3,
-                json!({"custom_id": id, "component_type": 2}),
-                user,
-                channel,
-            ),
-        };
+        let payload = click(user, channel, message, id, &[]);
         let answer = self.h.interact(&payload).await;
         assert_eq!(answer["data"]["flags"], 64, "{answer}");
         Harness::reply_text(&answer)

@@ -3,12 +3,16 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use serenity::builder::{
     CreateActionRow, CreateButton, CreateEmbed, CreateInputText, CreateModal, CreateSelectMenu,
     CreateSelectMenuKind, CreateSelectMenuOption,
 };
-use serenity::model::application::{ButtonStyle, InputTextStyle};
+use serenity::model::application::{
+    ActionRowComponent, ButtonStyle, ComponentInteractionData, ComponentInteractionDataKind,
+    InputTextStyle, ModalInteractionData,
+};
+use serenity::model::channel::Message;
 
 use super::format::{truncate, MAX_DESCRIPTION};
 use crate::commands::{self, Command, IncidentCommand, ParseError, UserRef};
@@ -165,31 +169,22 @@ fn refused(problem: impl Into<String>, usage_of: &str) -> ParseError {
     }
 }
 
-fn draft_on(message: Option<&Value>) -> Result<String, ParseError> {
+fn draft_on(message: &Message) -> Result<String, ParseError> {
     message
-        .and_then(|m| m.get("embeds"))
-        .and_then(Value::as_array)
-        .and_then(|embeds| {
-            embeds
-                .iter()
-                .find(|e| e.get("title").and_then(Value::as_str) == Some(DRAFT_TITLE))
-        })
-        .and_then(|e| e.get("description"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+        .embeds
+        .iter()
+        .find(|embed| embed.title.as_deref() == Some(DRAFT_TITLE))
+        .and_then(|embed| embed.description.clone())
         .ok_or_else(|| refused("this message no longer carries a draft", "update"))
 }
 
 /// A MESSAGE_COMPONENT interaction: `data` (custom_id, values), the message clicked, who clicked.
 pub fn from_component(
-    data: &Value,
-    message: Option<&Value>,
+    data: &ComponentInteractionData,
+    message: &Message,
     user: &str,
 ) -> Result<Step, ParseError> {
-    let custom_id = data
-        .get("custom_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let custom_id = data.custom_id.as_str();
     if let Some(step) = super::triage::click(custom_id) {
         return step;
     }
@@ -205,12 +200,12 @@ pub fn from_component(
         }),
         RESOLVE => Ok(Step::Form(resolve_form())),
         STAGE => {
-            let stage = data
-                .get("values")
-                .and_then(Value::as_array)
-                .and_then(|values| values.first())
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let stage = match &data.kind {
+                ComponentInteractionDataKind::StringSelect { values } => {
+                    values.first().map(String::as_str).unwrap_or_default()
+                }
+                _ => "",
+            };
             commands::parse_incident(&format!(
                 "stage {}",
                 stage.split_whitespace().next().unwrap_or_default()
@@ -225,52 +220,38 @@ pub fn from_component(
 }
 
 /// The values of a submitted form, by input id.
-fn form_values(data: &Value) -> HashMap<String, String> {
-    let mut values = HashMap::new();
-    let rows = data
-        .get("components")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for row in rows {
-        for input in row
-            .get("components")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
-            if let (Some(id), Some(value)) = (
-                input.get("custom_id").and_then(Value::as_str),
-                input.get("value").and_then(Value::as_str),
-            ) {
-                values.insert(id.to_owned(), value.trim().to_owned());
-            }
-        }
-    }
-    values
+fn form_values(data: &ModalInteractionData) -> HashMap<String, String> {
+    data.components
+        .iter()
+        .flat_map(|row| &row.components)
+        .filter_map(|component| match component {
+            ActionRowComponent::InputText(input) => Some((
+                input.custom_id.clone(),
+                input.value.as_deref().unwrap_or_default().trim().to_owned(),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A MODAL_SUBMIT interaction's `data` → the command.
-pub fn from_modal(data: &Value) -> Result<Command, ParseError> {
-    let custom_id = data
-        .get("custom_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+pub fn from_modal(data: &ModalInteractionData) -> Result<Command, ParseError> {
+    let custom_id = data.custom_id.as_str();
     let values = form_values(data);
     let value = |id: &str| values.get(id).map(String::as_str).unwrap_or_default();
     match custom_id {
         DECLARE_FORM => {
-            let options: Vec<Value> = ["severity", "client", "title"]
+            let options: Vec<(String, String)> = ["severity", "client", "title"]
                 .iter()
-                .map(|name| json!({ "name": name, "value": value(name) }))
+                .map(|name| ((*name).to_owned(), value(name).to_owned()))
                 .collect();
-            if options.iter().any(|o| o["value"] == "") {
+            if options.iter().any(|(_, value)| value.is_empty()) {
                 return Err(refused(
                     "the form needs severity, client and title",
                     "declare",
                 ));
             }
-            super::slash::incident_command("declare", &options).map(Command::Incident)
+            super::slash::incident_command("declare", &options, false).map(Command::Incident)
         }
         DRAFT_FORM => {
             commands::parse_incident(&format!("update {}", value("text"))).map(Command::Incident)
@@ -290,6 +271,26 @@ pub fn from_modal(data: &Value) -> Result<Command, ParseError> {
 mod tests {
     use super::*;
     use crate::domain::Stage;
+    use serde_json::json;
+
+    /// A click's `data` as Discord sends it (a menu's with its values).
+    fn clicked(mut data: Value) -> ComponentInteractionData {
+        let menu = data.get("values").is_some();
+        data["component_type"] = json!(if menu { 3 } else { 2 });
+        serde_json::from_value(data).expect("serenity reads it")
+    }
+
+    /// The bot's message that was clicked, with these embeds.
+    fn message(embeds: Value) -> Message {
+        serde_json::from_value(json!({
+            "id": "1500000000000000001", "channel_id": "1300000000000000001", "type": 0,
+            "author": {"id": "1100000000000000002", "username": "commandpost", "discriminator": "0", "bot": true, "avatar": null, "global_name": null},
+            "content": "", "embeds": embeds, "components": [], "timestamp": "2024-01-01T00:00:00.000000+00:00",
+            "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
+            "mention_roles": [], "attachments": [], "pinned": false, "flags": 0,
+        }))
+        .expect("serenity reads it")
+    }
 
     #[test]
     fn buttons_and_menus_become_commands() {
@@ -299,9 +300,10 @@ mod tests {
         assert_eq!(rows[0]["components"][0]["custom_id"], STAGE);
         assert_eq!(rows[1]["components"][0]["custom_id"], TAKE_COMMS);
 
+        let plain = message(json!([]));
         let stage = from_component(
-            &json!({"custom_id": STAGE, "values": ["identified"]}),
-            None,
+            &clicked(json!({"custom_id": STAGE, "values": ["identified"]})),
+            &plain,
             "7",
         );
         assert_eq!(
@@ -311,7 +313,7 @@ mod tests {
                 tell_client: false
             })))
         );
-        let comms = from_component(&json!({"custom_id": TAKE_COMMS}), None, "7");
+        let comms = from_component(&clicked(json!({"custom_id": TAKE_COMMS})), &plain, "7");
         assert_eq!(
             comms,
             Ok(Step::Run(Command::Incident(IncidentCommand::Assign {
@@ -319,21 +321,24 @@ mod tests {
                 user: UserRef("7".into())
             })))
         );
-        let nudge = json!({"embeds": [draft_embed(&[Action::PublishDraft { text: "We are on it.".into() }]).unwrap()]});
+        let nudge = message(json!([draft_embed(&[Action::PublishDraft {
+            text: "We are on it.".into()
+        }])
+        .unwrap()]));
         assert_eq!(
-            from_component(&json!({"custom_id": PUBLISH}), Some(&nudge), "7"),
+            from_component(&clicked(json!({"custom_id": PUBLISH})), &nudge, "7"),
             Ok(Step::Run(Command::Incident(IncidentCommand::Update {
                 text: "We are on it.".into()
             })))
         );
-        match from_component(&json!({"custom_id": EDIT_DRAFT}), Some(&nudge), "7") {
+        match from_component(&clicked(json!({"custom_id": EDIT_DRAFT})), &nudge, "7") {
             Ok(Step::Form(form)) => assert_eq!(
                 form["components"][0]["components"][0]["value"],
                 "We are on it."
             ),
             other => panic!("{other:?}"),
         }
-        assert!(from_component(&json!({"custom_id": PUBLISH}), Some(&json!({})), "7").is_err());
+        assert!(from_component(&clicked(json!({"custom_id": PUBLISH})), &plain, "7").is_err());
     }
 
     #[test]
@@ -343,7 +348,10 @@ mod tests {
                 .iter()
                 .map(|(k, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}))
                 .collect();
-            json!({"custom_id": id, "components": rows})
+            serde_json::from_value::<ModalInteractionData>(
+                json!({"custom_id": id, "components": rows}),
+            )
+            .expect("serenity reads it")
         };
         let declared = from_modal(&submitted(
             DECLARE_FORM,

@@ -11,7 +11,7 @@ use serenity::all::{
 use serenity::client::ClientBuilder;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, info};
 
 use super::interactions::answer_by_callback;
 use super::{rest, snowflake, user_id, Inbound, PLATFORM};
@@ -41,22 +41,6 @@ pub async fn triage_support_message(
     super::triage::answer_support_message(inbound, &channel, &id, author, &message.content).await;
 }
 
-/// The interaction as the HTTP endpoint receives it. serenity's serialisation leaves out the
-/// `type` tag, so it is put back from the variant.
-fn payload_of(interaction: &Interaction) -> Result<serde_json::Value, serde_json::Error> {
-    let kind = match interaction {
-        Interaction::Ping(_) => 1,
-        Interaction::Command(_) => 2,
-        Interaction::Component(_) => 3,
-        Interaction::Autocomplete(_) => 4,
-        Interaction::Modal(_) => 5,
-        _ => 0,
-    };
-    let mut payload = serde_json::to_value(interaction)?;
-    payload["type"] = kind.into();
-    Ok(payload)
-}
-
 struct Handler {
     inbound: Arc<Inbound>,
     /// Support channel id → the client it belongs to.
@@ -74,10 +58,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
-        match payload_of(&interaction) {
-            Ok(payload) => answer_by_callback(self.inbound.clone(), payload).await,
-            Err(error) => warn!(%error, "a gateway interaction could not be read"),
-        }
+        answer_by_callback(self.inbound.clone(), interaction).await;
     }
 
     async fn message(&self, _ctx: Context, message: Message) {
@@ -137,51 +118,4 @@ pub(super) fn spawn(
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::{json, Value};
-
-    use super::*;
-    use crate::chat::discord::{components, slash};
-
-    fn interaction(kind: u64, data: Value) -> Value {
-        json!({
-            "id": "1400000000000000001", "application_id": "1100000000000000001", "type": kind, "data": data,
-            "guild_id": "1100000000000000003", "channel_id": "1300000000000000001",
-            "member": { "user": { "id": "42", "username": "alice", "discriminator": "0", "global_name": null, "avatar": null },
-                "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0, "permissions": "0" },
-            "token": "t", "version": 1, "app_permissions": "0", "locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {}, "context": 0, "attachment_size_limit": 10485760,
-        })
-    }
-
-    fn round_trip(payload: Value) -> Value {
-        let interaction: Interaction = serde_json::from_value(payload).expect("serenity reads it");
-        payload_of(&interaction).unwrap()
-    }
-
-    #[test]
-    fn gateway_interactions_read_like_http_ones() {
-        let command = round_trip(interaction(
-            2,
-            json!({"id": "1", "name": "incident", "type": 1, "options": [
-                {"type": 1, "name": "assign", "options": [{"type": 3, "name": "role", "value": "ops"}, {"type": 6, "name": "user", "value": "77"}]}
-            ]}),
-        ));
-        assert_eq!(command["type"], 2);
-        assert_eq!(command["member"]["user"]["id"], "42");
-        assert_eq!(command["channel_id"], "1300000000000000001");
-        assert!(slash::command(&command["data"]).is_ok(), "{command}");
-
-        let modal = round_trip(interaction(
-            5,
-            json!({"custom_id": components::RESOLVE_FORM, "components": [
-                {"type": 1, "components": [{"type": 4, "custom_id": "summary", "value": "fixed"}]}
-            ]}),
-        ));
-        assert_eq!(modal["type"], 5);
-        assert!(components::from_modal(&modal["data"]).is_ok(), "{modal}");
-    }
 }

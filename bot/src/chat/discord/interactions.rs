@@ -14,22 +14,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use serenity::all::Interaction;
 use serenity::http::{LightMethod, Route};
-use serenity::model::id::InteractionId;
 use tracing::{info, instrument, warn, Instrument};
 
-use super::components::{self, Step};
 use super::format::message_body;
 use super::triage::with_buttons;
-use super::{signature, slash, snowflake, user_id, Inbound, ACK_BUDGET, PLATFORM};
-use crate::commands::{Command, UserRef};
+use super::{signature, slash, Inbound, ACK_BUDGET};
 use crate::effects::Action;
-use crate::engine::{EngineError, Request, Visibility};
 
-const PING: u64 = 1;
-const APPLICATION_COMMAND: u64 = 2;
-const MESSAGE_COMPONENT: u64 = 3;
-const MODAL_SUBMIT: u64 = 5;
 const EPHEMERAL: u64 = 64;
 /// How long a follow-up may wait out rate limits (the interaction token lives 15 minutes).
 const FOLLOW_UP_PATIENCE: Duration = Duration::from_secs(30);
@@ -61,10 +54,20 @@ async fn endpoint(
         info!(%error, "Discord interaction refused");
         return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
     }
-    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, "the body is not JSON").into_response();
+    // Typed as serenity reads it: a signed body that is not one of Discord's interactions (a
+    // field Discord always sends missing, a type it does not have) is refused, nothing stored.
+    let interaction = match serde_json::from_slice::<Interaction>(&body) {
+        Ok(interaction) => interaction,
+        Err(error) if error.is_syntax() || error.is_eof() => {
+            return (StatusCode::BAD_REQUEST, "the body is not JSON").into_response()
+        }
+        Err(error) => {
+            info!(%error, "a signed body that is not a Discord interaction");
+            let message = format!("the body is not a Discord interaction: {error}");
+            return (StatusCode::BAD_REQUEST, message).into_response();
+        }
     };
-    let acknowledgement = acknowledge(&inbound, payload).await;
+    let acknowledgement = acknowledge(&inbound, interaction).await;
     if let Some(then) = acknowledgement.then {
         tokio::spawn(then);
     }
@@ -73,7 +76,7 @@ async fn endpoint(
 
 /// What became of an interaction.
 #[derive(Debug, Clone, PartialEq)]
-enum Outcome {
+pub(super) enum Outcome {
     Message {
         text: String,
         ephemeral: bool,
@@ -101,32 +104,28 @@ pub(super) struct Acknowledgement {
     pub duplicate: bool,
 }
 
-fn text(value: &Value, pointer: &str) -> Option<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 /// `/incident status` answers the room; everything else answers the person.
-fn answers_room(payload: &Value) -> bool {
-    payload.get("type").and_then(Value::as_u64) == Some(APPLICATION_COMMAND)
-        && text(payload, "/data/name").as_deref() == Some("incident")
-        && text(payload, "/data/options/0/name").as_deref() == Some("status")
+fn answers_room(interaction: &Interaction) -> bool {
+    matches!(interaction, Interaction::Command(command)
+        if command.data.name == "incident" && slash::subcommand(&command.data) == Some("status"))
 }
 
-#[instrument(skip_all, fields(interaction = %text(&payload, "/id").unwrap_or_default(), kind = ?payload.get("type")))]
-pub(super) async fn acknowledge(inbound: &Arc<Inbound>, payload: Value) -> Acknowledgement {
-    if payload.get("type").and_then(Value::as_u64) == Some(PING) {
+#[instrument(skip_all, fields(interaction = %interaction.id(), kind = ?interaction.kind()))]
+pub(super) async fn acknowledge(
+    inbound: &Arc<Inbound>,
+    interaction: Interaction,
+) -> Acknowledgement {
+    if let Interaction::Ping(_) = interaction {
         return Acknowledgement {
             body: json!({ "type": 1 }),
             then: None,
             duplicate: false,
         };
     }
-    let token = text(&payload, "/token").unwrap_or_default();
-    let private = !answers_room(&payload);
-    let mut work = tokio::spawn(outcome(inbound.clone(), payload).in_current_span());
+    let token = interaction.token().to_owned();
+    let private = !answers_room(&interaction);
+    let mut work =
+        tokio::spawn(super::dispatch::outcome(inbound.clone(), interaction).in_current_span());
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
         Ok(joined) => {
             let outcome = settled(joined);
@@ -263,20 +262,14 @@ async fn follow_up(
 }
 
 /// An interaction that arrived over the gateway: answered through the callback endpoint.
-pub(super) async fn answer_by_callback(inbound: Arc<Inbound>, payload: Value) {
-    let (Some(id), Some(token)) = (
-        text(&payload, "/id").as_deref().and_then(snowflake),
-        text(&payload, "/token"),
-    ) else {
-        warn!("a gateway interaction without id or token was ignored");
-        return;
-    };
-    let acknowledgement = acknowledge(&inbound, payload).await;
+pub(super) async fn answer_by_callback(inbound: Arc<Inbound>, interaction: Interaction) {
+    let (id, token) = (interaction.id(), interaction.token().to_owned());
+    let acknowledgement = acknowledge(&inbound, interaction).await;
     if acknowledgement.duplicate {
         return;
     }
     let route = || Route::InteractionResponse {
-        interaction_id: InteractionId::new(id),
+        interaction_id: id,
         token: &token,
     };
     let answered = inbound
@@ -296,103 +289,5 @@ pub(super) async fn answer_by_callback(inbound: Arc<Inbound>, payload: Value) {
             }
         }
         Err(error) => warn!(%error, "the interaction could not be answered"),
-    }
-}
-
-/// Dedupes, translates and runs one interaction.
-async fn outcome(inbound: Arc<Inbound>, payload: Value) -> Outcome {
-    let engine = &inbound.engine;
-    let id = text(&payload, "/id").unwrap_or_default();
-    match engine
-        .store()
-        .first_sighting(PLATFORM, &id, engine.clock().now())
-        .await
-    {
-        Ok(false) => return Outcome::Duplicate,
-        Ok(true) => {}
-        Err(error) => warn!(%error, "could not record the interaction id; handling it anyway"),
-    }
-    let user = text(&payload, "/member/user/id")
-        .or_else(|| text(&payload, "/user/id"))
-        .unwrap_or_default();
-    if snowflake(&user).is_none() {
-        return Outcome::Message {
-            text: "Command Post could not tell who sent that.".into(),
-            ephemeral: true,
-        };
-    }
-    let room = text(&payload, "/channel_id").or_else(|| text(&payload, "/channel/id"));
-    let data = payload.get("data").cloned().unwrap_or(Value::Null);
-    let kind = payload.get("type").and_then(Value::as_u64).unwrap_or(0);
-    let step = match kind {
-        APPLICATION_COMMAND => slash::command(&data).map(Step::Run),
-        MESSAGE_COMPONENT => components::from_component(&data, payload.get("message"), &user),
-        MODAL_SUBMIT => components::from_modal(&data).map(Step::Run),
-        other => {
-            return Outcome::Message {
-                text: format!("Command Post does not handle interactions of type {other}."),
-                ephemeral: true,
-            }
-        }
-    };
-    let command = match step {
-        Ok(Step::Run(command)) => command,
-        Ok(Step::Form(form)) => {
-            return Outcome::Form {
-                form,
-                instead: "That opens a form, but it took too long to show; click again.".into(),
-            }
-        }
-        Err(error) => {
-            return Outcome::Message {
-                text: EngineError::Parse(error).user_message(),
-                ephemeral: true,
-            }
-        }
-    };
-    let responder = inbound.is_responder(&payload);
-    let outcome = run(&inbound, &user, room, command, responder).await;
-    match outcome {
-        // A form cannot answer a form.
-        Outcome::Form { instead, .. } if kind == MODAL_SUBMIT => Outcome::Message {
-            text: instead,
-            ephemeral: true,
-        },
-        other => other,
-    }
-}
-
-async fn run(
-    inbound: &Inbound,
-    user: &str,
-    room: Option<String>,
-    command: Command,
-    responder: bool,
-) -> Outcome {
-    let request = Request {
-        platform: PLATFORM,
-        user: user_id(&UserRef(user.to_owned())),
-        room,
-        command,
-        resolve_user: user_id,
-        responder,
-    };
-    match inbound.engine.handle(request).await {
-        Ok(response) if response.wants_declare_form => Outcome::Form {
-            form: components::declare_form(),
-            instead: response.text,
-        },
-        Ok(response) if !response.actions.is_empty() => Outcome::Offer {
-            text: response.text,
-            actions: response.actions,
-        },
-        Ok(response) => Outcome::Message {
-            text: response.text,
-            ephemeral: response.visibility == Visibility::Private,
-        },
-        Err(error) => Outcome::Message {
-            text: error.user_message(),
-            ephemeral: true,
-        },
     }
 }

@@ -4,6 +4,7 @@
 mod buckets;
 mod commands_json;
 mod components;
+mod dispatch;
 mod format;
 mod gateway;
 mod interactions;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use serenity::all::{GuildId, RoleId};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
@@ -72,19 +74,13 @@ impl Inbound {
     /// Whether the interaction comes from a member of the incident guild holding a responder
     /// role. Discord sends the member's role ids with every guild interaction, so no call is
     /// needed; a direct message or another guild never qualifies.
-    fn is_responder(&self, payload: &serde_json::Value) -> bool {
-        let in_our_guild = payload.get("guild_id").and_then(serde_json::Value::as_str)
-            == Some(self.guild_id.as_str());
-        let roles = payload
-            .pointer("/member/roles")
-            .and_then(serde_json::Value::as_array);
+    /// A member of our guild holding one of the responder roles.
+    fn is_responder(&self, guild: Option<GuildId>, roles: &[RoleId]) -> bool {
+        let in_our_guild = guild.is_some_and(|guild| guild.to_string() == self.guild_id);
         in_our_guild
-            && roles.is_some_and(|roles| {
-                roles
-                    .iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .any(|role| self.responder_roles.iter().any(|r| r == role))
-            })
+            && roles
+                .iter()
+                .any(|role| self.responder_roles.contains(&role.to_string()))
     }
 
     fn new(engine: &Arc<Engine>, config: &DiscordConfig) -> Result<Arc<Self>, AdapterError> {

@@ -1,18 +1,36 @@
 //! Slash commands → typed commands. Option values are put back into the chat grammar's words
 //! and parsed by the shared parser, so a mistake reads the same on every platform.
 
-use serde_json::Value;
+use serenity::all::{CommandData, CommandDataOption, CommandDataOptionValue};
 
 use crate::commands::{self, Command, IncidentCommand, ParseError};
 
-/// The options of a command or subcommand, by name, as text (a user option is its id).
-fn option_text<'a>(options: &'a [Value], name: &str) -> Option<&'a str> {
+/// A command's options by name, as text (a user option is its id): what the grammar reads.
+pub type OptionTexts = Vec<(String, String)>;
+
+/// The text of each option Discord sent (subcommands, booleans and the like have none).
+fn texts(options: &[CommandDataOption]) -> OptionTexts {
     options
         .iter()
-        .find(|o| o.get("name").and_then(Value::as_str) == Some(name))
-        .and_then(|o| o.get("value"))
-        .and_then(Value::as_str)
-        .map(str::trim)
+        .filter_map(|option| {
+            let text = match &option.value {
+                CommandDataOptionValue::String(text) => text.clone(),
+                CommandDataOptionValue::User(user) => user.to_string(),
+                CommandDataOptionValue::Role(role) => role.to_string(),
+                CommandDataOptionValue::Channel(channel) => channel.to_string(),
+                CommandDataOptionValue::Integer(number) => number.to_string(),
+                _ => return None,
+            };
+            Some((option.name.clone(), text))
+        })
+        .collect()
+}
+
+fn option_text<'a>(options: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    options
+        .iter()
+        .find(|(option, _)| option == name)
+        .map(|(_, value)| value.trim())
         .filter(|v| !v.is_empty())
 }
 
@@ -27,7 +45,7 @@ fn one_word(subcommand: &str, name: &str, value: &str) -> Result<(), ParseError>
 }
 
 /// Words of a subcommand in grammar order; `None` for options left empty.
-fn words(sub: &str, options: &[Value]) -> Result<Vec<String>, ParseError> {
+fn words(sub: &str, options: &[(String, String)]) -> Result<Vec<String>, ParseError> {
     let names: &[&str] = match sub {
         "declare" => &["severity", "client", "title"],
         "assign" => &["role", "user"],
@@ -56,8 +74,13 @@ fn words(sub: &str, options: &[Value]) -> Result<Vec<String>, ParseError> {
     Ok(words)
 }
 
-/// Parses `declare`, `assign`, … with its options, as if typed `/incident declare P1 acme …`.
-pub fn incident_command(sub: &str, options: &[Value]) -> Result<IncidentCommand, ParseError> {
+/// Parses `declare`, `assign`, … with its options, as if typed `/incident declare P1 acme …`;
+/// `tell_client` is the `stage` subcommand's boolean option.
+pub fn incident_command(
+    sub: &str,
+    options: &[(String, String)],
+    tell_client: bool,
+) -> Result<IncidentCommand, ParseError> {
     let words = words(sub, options)?;
     if sub == "declare" && !words.is_empty() && words.len() < 3 {
         let missing = ["severity", "client", "title"]
@@ -71,10 +94,6 @@ pub fn incident_command(sub: &str, options: &[Value]) -> Result<IncidentCommand,
         });
     }
     let mut text = sub.to_owned();
-    let tell_client = options.iter().any(|o| {
-        o.get("name").and_then(Value::as_str) == Some("tell_client")
-            && o.get("value").and_then(Value::as_bool) == Some(true)
-    });
     let flag = (sub == "stage" && tell_client).then(|| "--tell-client".to_owned());
     for word in words.into_iter().chain(flag) {
         text.push(' ');
@@ -83,28 +102,38 @@ pub fn incident_command(sub: &str, options: &[Value]) -> Result<IncidentCommand,
     commands::parse_incident(&text)
 }
 
+/// The subcommand chosen (`status` in `/incident status`), if any.
+pub fn subcommand(data: &CommandData) -> Option<&str> {
+    match data.options.first() {
+        Some(CommandDataOption {
+            name,
+            value: CommandDataOptionValue::SubCommand(_),
+            ..
+        }) => Some(name),
+        _ => None,
+    }
+}
+
 /// An APPLICATION_COMMAND interaction's `data` → the command.
-pub fn command(data: &Value) -> Result<Command, ParseError> {
-    let name = data.get("name").and_then(Value::as_str).unwrap_or_default();
-    let options = data
-        .get("options")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    match name {
+pub fn command(data: &CommandData) -> Result<Command, ParseError> {
+    match data.name.as_str() {
         "incident" => {
-            let Some(sub) = options.first() else {
+            let Some(CommandDataOption {
+                name,
+                value: CommandDataOptionValue::SubCommand(options),
+                ..
+            }) = data.options.first()
+            else {
                 return Ok(Command::Incident(IncidentCommand::Help));
             };
-            let sub_name = sub.get("name").and_then(Value::as_str).unwrap_or_default();
-            let sub_options = sub
-                .get("options")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            incident_command(sub_name, &sub_options).map(Command::Incident)
+            let tell_client = options.iter().any(|o| {
+                o.name == "tell_client" && o.value == CommandDataOptionValue::Boolean(true)
+            });
+            incident_command(name, &texts(options), tell_client).map(Command::Incident)
         }
-        "help" => commands::parse_help(option_text(&options, "question").unwrap_or_default()),
+        "help" => {
+            commands::parse_help(option_text(&texts(&data.options), "question").unwrap_or_default())
+        }
         other => Err(ParseError {
             problem: format!("`/{other}` is not a Command Post command"),
             usage: commands::usage_of(""),
@@ -116,12 +145,29 @@ pub fn command(data: &Value) -> Result<Command, ParseError> {
 mod tests {
     use super::*;
     use crate::domain::{Role, Severity};
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// `data` as Discord sends it; options without a type are strings.
+    fn data(mut value: Value) -> CommandData {
+        value["id"] = json!("1600000000000000001");
+        value["type"] = json!(1);
+        for option in value["options"].as_array_mut().into_iter().flatten() {
+            for inner in option["options"].as_array_mut().into_iter().flatten() {
+                if inner.get("type").is_none() {
+                    inner["type"] = json!(3);
+                }
+            }
+            if option.get("type").is_none() {
+                option["type"] = json!(3);
+            }
+        }
+        serde_json::from_value(value).expect("serenity reads it")
+    }
 
     fn incident(sub: &str, options: Value) -> Result<Command, ParseError> {
-        command(
-            &json!({"name": "incident", "options": [{"type": 1, "name": sub, "options": options}]}),
-        )
+        command(&data(
+            json!({"name": "incident", "options": [{"type": 1, "name": sub, "options": options}]}),
+        ))
     }
 
     #[test]
@@ -171,9 +217,9 @@ mod tests {
             }))
         );
         assert_eq!(
-            command(
-                &json!({"name": "help", "options": [{"name": "question", "value": "vpn down"}]})
-            ),
+            command(&data(
+                json!({"name": "help", "options": [{"name": "question", "value": "vpn down"}]})
+            )),
             Ok(Command::Help {
                 question: "vpn down".into()
             })

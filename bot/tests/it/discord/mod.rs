@@ -17,7 +17,10 @@ mod signatures_and_registration;
 async fn ping_is_answered_with_pong() {
     let h = Harness::start("", false).await;
     let (status, answer) = h
-        .post_signed(&json!({ "id": next_id(), "type": 1, "token": "t", "version": 1 }))
+        .post_signed(
+            &json!({ "id": next_id(), "application_id": "1100000000000000001",
+            "type": 1, "token": "t", "version": 1 }),
+        )
         .await;
     assert_eq!((status, answer), (200, json!({ "type": 1 })));
     h.assert_no_rejected_calls();

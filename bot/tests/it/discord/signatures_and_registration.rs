@@ -121,3 +121,51 @@ async fn commands_are_registered_at_start_and_not_again_when_unchanged() {
     assert_eq!(printed, commandpost::chat::discord::command_definitions());
     h.assert_no_rejected_calls();
 }
+
+#[tokio::test]
+async fn a_signed_body_that_is_not_a_discord_interaction_is_refused_and_changes_nothing() {
+    let h = Harness::start("", false).await;
+    let declare = slash(
+        ALICE,
+        GENERAL,
+        "declare",
+        json!([
+            opt("severity", "P1"),
+            opt("client", "acme"),
+            opt("title", "Email is down")
+        ]),
+    );
+    let incidents = |h: &Harness| {
+        let store = h.app.app.store.clone();
+        async move {
+            store
+                .incidents(&IncidentFilter::default())
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    for missing in ["token", "application_id", "version", "data", "channel_id"] {
+        let mut partial = declare.clone();
+        partial.as_object_mut().unwrap().remove(missing);
+        let (status, _) = h.post_signed(&partial).await;
+        assert_eq!(status, 400, "without {missing}");
+    }
+    let mut unknown_kind = declare.clone();
+    unknown_kind["type"] = json!(42);
+    assert_eq!(h.post_signed(&unknown_kind).await.0, 400);
+    let body = b"{not json";
+    let timestamp = h.now().to_string();
+    let signature = sign_interaction(&h.key, &timestamp, body);
+    let (status, _) = h.post_raw(body, Some(&signature), Some(&timestamp)).await;
+    assert_eq!(status, 400);
+    assert_eq!(incidents(&h).await, 0, "refused bodies store nothing");
+    // The same interaction with every field declares, once: its id was not recorded above.
+    let answer = h.interact(&declare).await;
+    assert!(
+        Harness::reply_text(&answer).contains("Declared INC-"),
+        "{answer}"
+    );
+    assert_eq!(incidents(&h).await, 1);
+    h.assert_no_rejected_calls();
+}

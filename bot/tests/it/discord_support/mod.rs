@@ -305,11 +305,12 @@ pub fn slash(user_id: &str, channel: &str, sub: &str, options: Value) -> Value {
     interaction(2, data, user_id, channel)
 }
 
-/// A click on a component of `message` (as the fake holds it).
+/// A click on a component of `message` (as the fake holds it), or of a private answer the
+/// fake does not hold (Discord sends the clicked message either way).
 pub fn click(
     user_id: &str,
     channel: &str,
-    message: &commandpost_chat_fakes::discord::DiscordMessage,
+    message: Option<&commandpost_chat_fakes::discord::DiscordMessage>,
     custom_id: &str,
     values: &[&str],
 ) -> Value {
@@ -319,12 +320,22 @@ pub fn click(
         data["values"] = json!(values);
     }
     let mut payload = interaction(3, data, user_id, channel);
+    let (id, content, embeds, components, flags) = match message {
+        Some(m) => (
+            m.id.clone(),
+            json!(m.content),
+            json!(m.embeds),
+            json!(m.components),
+            0,
+        ),
+        None => (next_id(), json!(""), json!([]), json!([]), 64),
+    };
     payload["message"] = json!({
-        "id": message.id, "channel_id": message.channel_id, "content": message.content,
-        "embeds": message.embeds, "components": message.components, "type": 0,
+        "id": id, "channel_id": channel, "content": content,
+        "embeds": embeds, "components": components, "type": 0,
         "author": { "id": "1100000000000000002", "username": "commandpost", "discriminator": "0", "bot": true, "avatar": null, "global_name": null },
         "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
-        "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "pinned": false, "flags": 0,
+        "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "pinned": false, "flags": flags,
     });
     payload
 }

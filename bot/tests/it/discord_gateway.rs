@@ -41,16 +41,7 @@ async fn the_gateway_answers_interactions_and_hands_support_messages_to_triage()
     h.wait_for("the session", |fake| fake.gateway_session_id().is_some())
         .await;
 
-    let payload = slash(
-        ALICE,
-        GENERAL,
-        "declare",
-        json!([
-            opt("severity", "P1"),
-            opt("client", "acme"),
-            opt("title", "Gateway test")
-        ]),
-    );
+    let payload = declare_p1("Gateway test");
     h.fake
         .gateway_dispatch("INTERACTION_CREATE", payload.clone());
     h.wait_for("the callback", |fake| {

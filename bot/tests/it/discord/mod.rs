@@ -29,18 +29,7 @@ async fn ping_is_answered_with_pong() {
 #[tokio::test]
 async fn declare_opens_a_channel_in_the_incidents_category_with_a_pinned_brief() {
     let h = Harness::start("", false).await;
-    let answer = h
-        .incident(
-            ALICE,
-            GENERAL,
-            "declare",
-            json!([
-                opt("severity", "P1"),
-                opt("client", "acme"),
-                opt("title", "Email is down")
-            ]),
-        )
-        .await;
+    let answer = h.interact(&declare_p1("Email is down")).await;
     assert_eq!(answer["type"], 4);
     assert_eq!(
         answer["data"]["flags"], 64,

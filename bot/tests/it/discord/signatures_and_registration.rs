@@ -5,16 +5,7 @@ use super::*;
 #[tokio::test]
 async fn forged_and_stale_signatures_get_401_and_change_nothing() {
     let h = Harness::start("", false).await;
-    let payload = slash(
-        ALICE,
-        GENERAL,
-        "declare",
-        json!([
-            opt("severity", "P1"),
-            opt("client", "acme"),
-            opt("title", "x")
-        ]),
-    );
+    let payload = declare_p1("x");
     let body = serde_json::to_vec(&payload).unwrap();
     let now = h.now().to_string();
 
@@ -125,16 +116,7 @@ async fn commands_are_registered_at_start_and_not_again_when_unchanged() {
 #[tokio::test]
 async fn a_signed_body_that_is_not_a_discord_interaction_is_refused_and_changes_nothing() {
     let h = Harness::start("", false).await;
-    let declare = slash(
-        ALICE,
-        GENERAL,
-        "declare",
-        json!([
-            opt("severity", "P1"),
-            opt("client", "acme"),
-            opt("title", "Email is down")
-        ]),
-    );
+    let declare = declare_p1("Email is down");
     let incidents = |h: &Harness| {
         let store = h.app.app.store.clone();
         async move {

@@ -192,18 +192,7 @@ impl Harness {
 
     /// Declares P1 for acme as Alice and delivers what it queued; returns the room channel.
     pub async fn declare(&self) -> DiscordChannel {
-        let answer = self
-            .incident(
-                ALICE,
-                GENERAL,
-                "declare",
-                json!([
-                    opt("severity", "P1"),
-                    opt("client", "acme"),
-                    opt("title", "Email is down")
-                ]),
-            )
-            .await;
+        let answer = self.interact(&declare_p1("Email is down")).await;
         assert_eq!(answer["data"]["flags"], 64, "{answer}");
         self.app.settle().await;
         self.room().expect("the incident channel was created")
@@ -303,6 +292,20 @@ pub fn slash(user_id: &str, channel: &str, sub: &str, options: Value) -> Value {
         "options": [{ "type": 1, "name": sub, "options": options }],
     });
     interaction(2, data, user_id, channel)
+}
+
+/// `/incident declare P1 acme <title>` typed by Alice in #general.
+pub fn declare_p1(title: &str) -> Value {
+    slash(
+        ALICE,
+        GENERAL,
+        "declare",
+        json!([
+            opt("severity", "P1"),
+            opt("client", "acme"),
+            opt("title", title)
+        ]),
+    )
 }
 
 /// A click on a component of `message` (as the fake holds it), or of a private answer the

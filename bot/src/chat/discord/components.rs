@@ -40,9 +40,13 @@ fn serialised(builder: impl serde::Serialize) -> Value {
     serde_json::to_value(builder).expect("serenity's builders serialise to JSON")
 }
 
-/// Action rows for a message's actions (a select menu needs a row of its own), as serenity
-/// builds them, serialised for our own REST client.
+/// Action rows for a message's actions, serialised for our own REST client.
 pub fn rows(actions: &[Action]) -> Vec<Value> {
+    action_rows(actions).into_iter().map(serialised).collect()
+}
+
+/// Action rows for a message's actions (a select menu needs a row of its own).
+pub fn action_rows(actions: &[Action]) -> Vec<CreateActionRow> {
     let mut buttons = Vec::new();
     let mut rows = Vec::new();
     for action in actions {
@@ -66,7 +70,7 @@ pub fn rows(actions: &[Action]) -> Vec<Value> {
                 .collect();
                 let menu = CreateSelectMenu::new(STAGE, CreateSelectMenuKind::String { options })
                     .placeholder("Change stage…");
-                rows.push(serialised(CreateActionRow::SelectMenu(menu)));
+                rows.push(CreateActionRow::SelectMenu(menu));
             }
             Action::Solved { .. }
             | Action::StillNeedHelp { .. }
@@ -76,7 +80,7 @@ pub fn rows(actions: &[Action]) -> Vec<Value> {
         }
     }
     if !buttons.is_empty() {
-        rows.push(serialised(CreateActionRow::Buttons(buttons)));
+        rows.push(CreateActionRow::Buttons(buttons));
     }
     rows
 }

@@ -57,17 +57,32 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
-/// A message body (without components) carrying `text`: as content when it fits, else as an
-/// embed description, so nothing is refused for length.
-pub fn message_body(text: &str) -> Value {
+/// How `text` is shown: as content when it fits, else as an embed's description, so nothing is
+/// refused for length.
+pub enum Shown {
+    Content(String),
+    Embed(String),
+}
+
+pub fn shown(text: &str) -> Shown {
     let text = discord_text(text);
     if text.chars().count() <= MAX_CONTENT {
-        json!({ "content": text, "allowed_mentions": { "parse": ["users"] } })
+        Shown::Content(text)
     } else {
-        json!({
-            "embeds": [{ "description": truncate(&text, MAX_DESCRIPTION) }],
+        Shown::Embed(truncate(&text, MAX_DESCRIPTION))
+    }
+}
+
+/// A message body (without components) carrying `text` (see [`shown`]).
+pub fn message_body(text: &str) -> Value {
+    match shown(text) {
+        Shown::Content(content) => {
+            json!({ "content": content, "allowed_mentions": { "parse": ["users"] } })
+        }
+        Shown::Embed(description) => json!({
+            "embeds": [{ "description": description }],
             "allowed_mentions": { "parse": ["users"] },
-        })
+        }),
     }
 }
 

@@ -13,17 +13,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::Value;
 use serenity::all::Interaction;
 use serenity::http::{LightMethod, Route};
 use tracing::{info, instrument, warn, Instrument};
 
-use super::format::message_body;
-use super::triage::with_buttons;
+use super::responses;
 use super::{signature, slash, Inbound, ACK_BUDGET};
 use crate::effects::Action;
 
-const EPHEMERAL: u64 = 64;
 /// How long a follow-up may wait out rate limits (the interaction token lives 15 minutes).
 const FOLLOW_UP_PATIENCE: Duration = Duration::from_secs(30);
 /// Discord's "Unknown Webhook": the interaction's acknowledgement has not been taken in (yet).
@@ -117,7 +115,7 @@ pub(super) async fn acknowledge(
 ) -> Acknowledgement {
     if let Interaction::Ping(_) = interaction {
         return Acknowledgement {
-            body: json!({ "type": 1 }),
+            body: responses::pong(),
             then: None,
             duplicate: false,
         };
@@ -145,7 +143,7 @@ pub(super) async fn acknowledge(
                 }
             };
             Acknowledgement {
-                body: json!({ "type": 5, "data": { "flags": if private { EPHEMERAL } else { 0 } } }),
+                body: responses::deferred(private),
                 then: Some(Box::pin(then.in_current_span())),
                 duplicate: false,
             }
@@ -163,25 +161,12 @@ fn settled(joined: Result<Outcome, tokio::task::JoinError>) -> Outcome {
     })
 }
 
-fn with_flags(mut body: Value, ephemeral: bool) -> Value {
-    if ephemeral {
-        body["flags"] = json!(EPHEMERAL);
-    }
-    body
-}
-
 fn first_answer(outcome: Outcome) -> Value {
     match outcome {
-        Outcome::Message { text, ephemeral } => {
-            json!({ "type": 4, "data": with_flags(message_body(&text), ephemeral) })
-        }
-        Outcome::Form { form, .. } => json!({ "type": 9, "data": form }),
-        Outcome::Offer { text, actions } => {
-            json!({ "type": 4, "data": with_flags(with_buttons(&text, &actions), true) })
-        }
-        Outcome::Duplicate => {
-            json!({ "type": 4, "data": { "content": "That was already handled.", "flags": EPHEMERAL } })
-        }
+        Outcome::Message { text, ephemeral } => responses::message(&text, ephemeral, &[]),
+        Outcome::Form { form, .. } => responses::form(form),
+        Outcome::Offer { text, actions } => responses::message(&text, true, &actions),
+        Outcome::Duplicate => responses::message("That was already handled.", true, &[]),
     }
 }
 
@@ -198,10 +183,10 @@ async fn follow_up(
         application_id,
         token,
     };
-    let (body, ephemeral) = match outcome {
-        Outcome::Message { text, ephemeral } => (message_body(&text), ephemeral),
-        Outcome::Offer { text, actions } => (with_buttons(&text, &actions), true),
-        Outcome::Form { instead, .. } => (message_body(&instead), true),
+    let (text, actions, ephemeral) = match outcome {
+        Outcome::Message { text, ephemeral } => (text, Vec::new(), ephemeral),
+        Outcome::Offer { text, actions } => (text, actions, true),
+        Outcome::Form { instead, .. } => (instead, Vec::new(), true),
         Outcome::Duplicate => {
             return rest
                 .call_patiently(
@@ -216,6 +201,7 @@ async fn follow_up(
         }
     };
     if ephemeral == deferred_private {
+        let body = responses::edit(&text, &actions);
         // Discord may not have taken in the deferral yet when the work finished just after it.
         for attempt in 1..=UNKNOWN_RETRIES {
             let edited = rest
@@ -246,7 +232,7 @@ async fn follow_up(
         "follow-up answer",
         followups,
         LightMethod::Post,
-        Some(&with_flags(body, ephemeral)),
+        Some(&responses::follow_up(&text, ephemeral, &actions)),
         FOLLOW_UP_PATIENCE,
     )
     .await?;

@@ -11,6 +11,7 @@ mod interactions;
 mod messages;
 mod outbound;
 mod privacy;
+mod responses;
 mod rest;
 mod signature;
 mod slash;

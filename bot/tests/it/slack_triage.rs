@@ -74,7 +74,7 @@ fn buttons(blocks: &Value) -> Vec<(String, String)> {
     out
 }
 
-fn text(reply: &Value) -> &str {
+pub(crate) fn text(reply: &Value) -> &str {
     reply["text"].as_str().unwrap_or_default()
 }
 
@@ -87,7 +87,7 @@ fn value_of(blocks: &Value, action_id: &str) -> String {
 }
 
 /// Non-ephemeral posts in a channel: (text, blocks).
-fn posts(t: &Triage, channel: &str) -> Vec<(String, Value)> {
+pub(crate) fn posts(t: &Triage, channel: &str) -> Vec<(String, Value)> {
     t.h.fake
         .messages_in(channel)
         .into_iter()
@@ -97,7 +97,7 @@ fn posts(t: &Triage, channel: &str) -> Vec<(String, Value)> {
 }
 
 impl Triage {
-    async fn help(&self, user: &str, channel: &str, question: &str) -> Value {
+    pub(crate) async fn help(&self, user: &str, channel: &str, question: &str) -> Value {
         let ack = self.h.slash("/help", user, channel, question).await;
         assert_eq!(ack["response_type"], "ephemeral", "{ack}");
         ack
@@ -134,7 +134,10 @@ impl Triage {
         body
     }
 
-    async fn outcome(&self, request: &str) -> commandpost::domain::triage::TriageRequest {
+    pub(crate) async fn outcome(
+        &self,
+        request: &str,
+    ) -> commandpost::domain::triage::TriageRequest {
         let store = self.h.app.app.engine.store();
         store
             .triage_request(request.parse().unwrap())

@@ -43,10 +43,11 @@ async fn an_update_reaches_the_clients_channel_and_no_other() {
         .iter()
         .find(|c| c.path.contains(ACME_STATUS))
         .unwrap();
-    assert_eq!(
-        to_acme.body.as_ref().unwrap()["allowed_mentions"],
-        json!({ "parse": [] })
-    );
+    // Nobody is pinged from a client's channel: nothing parsed, no user or role listed.
+    let mentions = &to_acme.body.as_ref().unwrap()["allowed_mentions"];
+    for list in ["parse", "users", "roles"] {
+        assert_eq!(mentions[list], json!([]), "{list} in {mentions}");
+    }
     assert!(h.texts_in(GLOBEX_STATUS).is_empty());
     assert!(h.texts_in(ACME_SUPPORT).is_empty());
     assert!(h.texts_in(ONCALL).iter().all(|t| !t.contains(text)));

@@ -14,7 +14,7 @@ use serenity::model::application::{
 };
 use serenity::model::channel::Message;
 
-use super::format::{truncate, MAX_DESCRIPTION};
+use super::format::{serialised, truncate, MAX_DESCRIPTION};
 use crate::commands::{self, Command, IncidentCommand, ParseError, UserRef};
 use crate::domain::Role;
 use crate::effects::Action;
@@ -34,15 +34,6 @@ const MAX_UPDATE: usize = 3000;
 
 fn button(style: ButtonStyle, label: &str, custom_id: &str) -> CreateButton {
     CreateButton::new(custom_id).style(style).label(label)
-}
-
-fn serialised(builder: impl serde::Serialize) -> Value {
-    serde_json::to_value(builder).expect("serenity's builders serialise to JSON")
-}
-
-/// Action rows for a message's actions, serialised for our own REST client.
-pub fn rows(actions: &[Action]) -> Vec<Value> {
-    action_rows(actions).into_iter().map(serialised).collect()
 }
 
 /// Action rows for a message's actions (a select menu needs a row of its own).
@@ -86,14 +77,14 @@ pub fn action_rows(actions: &[Action]) -> Vec<CreateActionRow> {
 }
 
 /// The embed holding a nudge's draft, verbatim (it is client-facing text, not converted).
-pub fn draft_embed(actions: &[Action]) -> Option<Value> {
+pub fn draft_embed(actions: &[Action]) -> Option<CreateEmbed> {
     actions.iter().find_map(|action| match action {
-        Action::PublishDraft { text } => Some(serialised(
+        Action::PublishDraft { text } => Some(
             CreateEmbed::new()
                 .title(DRAFT_TITLE)
                 .description(truncate(text, MAX_DESCRIPTION))
                 .colour(0xF1C40F),
-        )),
+        ),
         _ => None,
     })
 }
@@ -299,7 +290,7 @@ mod tests {
     #[test]
     fn buttons_and_menus_become_commands() {
         let actions = vec![Action::TakeComms, Action::ChangeStage, Action::Resolve];
-        let rows = rows(&actions);
+        let rows: Vec<Value> = action_rows(&actions).into_iter().map(serialised).collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0]["components"][0]["custom_id"], STAGE);
         assert_eq!(rows[1]["components"][0]["custom_id"], TAKE_COMMS);
@@ -325,10 +316,12 @@ mod tests {
                 user: UserRef("7".into())
             })))
         );
-        let nudge = message(json!([draft_embed(&[Action::PublishDraft {
-            text: "We are on it.".into()
-        }])
-        .unwrap()]));
+        let nudge = message(json!([serialised(
+            draft_embed(&[Action::PublishDraft {
+                text: "We are on it.".into()
+            }])
+            .unwrap()
+        )]));
         assert_eq!(
             from_component(&clicked(json!({"custom_id": PUBLISH})), &nudge, "7"),
             Ok(Step::Run(Command::Incident(IncidentCommand::Update {

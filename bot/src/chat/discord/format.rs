@@ -1,7 +1,14 @@
 //! Text as Discord shows it: Slack-flavoured mentions and bold turned into Discord markdown, and
 //! long text kept within Discord's limits (2,000 characters of content, 4,096 of an embed).
 
-use serde_json::{json, Value};
+use serde_json::Value;
+use serenity::builder::{
+    CreateAllowedMentions, CreateEmbed, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EditMessage,
+};
+
+use super::components::action_rows;
+use crate::effects::Action;
 
 /// Discord's limit on a message's `content` for bots.
 pub const MAX_CONTENT: usize = 2000;
@@ -73,17 +80,78 @@ pub fn shown(text: &str) -> Shown {
     }
 }
 
-/// A message body (without components) carrying `text` (see [`shown`]).
-pub fn message_body(text: &str) -> Value {
-    match shown(text) {
-        Shown::Content(content) => {
-            json!({ "content": content, "allowed_mentions": { "parse": ["users"] } })
+/// What every Discord message the bot writes carries: text, buttons, who may be pinged.
+/// serenity's builders for a new message, an edit, an interaction's answer and a follow-up have
+/// these methods alike but no trait in common; this is it.
+pub trait Carries: Sized {
+    fn with_content(self, content: String) -> Self;
+    fn with_embed(self, embed: CreateEmbed) -> Self;
+    fn with_rows(self, rows: Vec<serenity::builder::CreateActionRow>) -> Self;
+    fn with_mentions(self, mentions: CreateAllowedMentions) -> Self;
+}
+
+macro_rules! carries {
+    ($($builder:ty),*) => {$(
+        impl Carries for $builder {
+            fn with_content(self, content: String) -> Self {
+                self.content(content)
+            }
+            fn with_embed(self, embed: CreateEmbed) -> Self {
+                self.add_embed(embed)
+            }
+            fn with_rows(self, rows: Vec<serenity::builder::CreateActionRow>) -> Self {
+                self.components(rows)
+            }
+            fn with_mentions(self, mentions: CreateAllowedMentions) -> Self {
+                self.allowed_mentions(mentions)
+            }
         }
-        Shown::Embed(description) => json!({
-            "embeds": [{ "description": description }],
-            "allowed_mentions": { "parse": ["users"] },
-        }),
+    )*};
+}
+
+carries!(
+    CreateMessage,
+    EditMessage,
+    CreateInteractionResponseMessage,
+    EditInteractionResponse,
+    CreateInteractionResponseFollowup
+);
+
+/// Only the people a message names are pinged, never roles or @everyone.
+pub fn people_only() -> CreateAllowedMentions {
+    CreateAllowedMentions::new().all_users(true)
+}
+
+/// `builder` carrying `text` (see [`shown`]) and buttons for `actions`, pinging as `mentions`.
+pub fn carrying<B: Carries>(
+    builder: B,
+    text: &str,
+    actions: &[Action],
+    mentions: CreateAllowedMentions,
+) -> B {
+    let rows = action_rows(actions);
+    let builder = builder.with_mentions(mentions);
+    let builder = if rows.is_empty() {
+        builder
+    } else {
+        builder.with_rows(rows)
+    };
+    match shown(text) {
+        Shown::Content(content) => builder.with_content(content),
+        Shown::Embed(description) => {
+            builder.with_embed(CreateEmbed::new().description(description))
+        }
     }
+}
+
+/// A builder as the JSON our own REST client sends.
+pub fn serialised(builder: impl serde::Serialize) -> Value {
+    serde_json::to_value(builder).expect("serenity's builders serialise to JSON")
+}
+
+/// A new message carrying `text` and buttons for `actions`, pinging only the people it names.
+pub fn message_body(text: &str, actions: &[Action]) -> Value {
+    serialised(carrying(CreateMessage::new(), text, actions, people_only()))
 }
 
 #[cfg(test)]
@@ -109,15 +177,15 @@ mod tests {
 
     #[test]
     fn long_text_goes_into_an_embed() {
-        let short = message_body("hello");
+        let short = message_body("hello", &[]);
         assert_eq!(short["content"], "hello");
-        let long = message_body(&"x".repeat(2500));
+        let long = message_body(&"x".repeat(2500), &[]);
         assert!(long.get("content").is_none());
         assert_eq!(
             long["embeds"][0]["description"].as_str().unwrap().len(),
             2500
         );
-        let huge = message_body(&"y".repeat(5000));
+        let huge = message_body(&"y".repeat(5000), &[]);
         let description = huge["embeds"][0]["description"].as_str().unwrap();
         assert_eq!(description.chars().count(), MAX_DESCRIPTION);
         assert!(description.ends_with('…'));

@@ -1,11 +1,13 @@
 //! What the bot posts in Discord: the pinned brief (an embed with the stage menu and buttons
 //! while the incident is open) and room messages (text, a draft to publish, buttons).
 
-use serde_json::{json, Value};
-use serenity::builder::{CreateAllowedMentions, CreateEmbed};
+use serde_json::Value;
+use serenity::builder::{CreateAllowedMentions, CreateEmbed, CreateMessage, EditMessage};
 
-use super::components::{draft_embed, rows};
-use super::format::{discord_text, message_body, truncate, MAX_DESCRIPTION, MAX_TITLE};
+use super::components::{action_rows, draft_embed};
+use super::format::{
+    carrying, discord_text, people_only, serialised, truncate, Carries, MAX_DESCRIPTION, MAX_TITLE,
+};
 use crate::domain::{Incident, Severity};
 use crate::effects::Action;
 
@@ -22,7 +24,8 @@ fn colour(severity: Severity) -> u32 {
 }
 
 /// The pinned brief: an embed with the rendered brief, and buttons while the incident is open.
-pub fn brief_message(incident: &Incident, text: &str) -> Value {
+/// Nobody is pinged by the brief, whoever it names. `B` is a new message or an edit of it.
+fn brief<B: Carries>(builder: B, incident: &Incident, text: &str) -> B {
     let title = format!(
         "{} · {} · {}",
         incident.id, incident.severity, incident.title
@@ -36,30 +39,30 @@ pub fn brief_message(incident: &Incident, text: &str) -> Value {
         } else {
             0x2ECC71
         });
-    json!({
-        "content": "",
-        "embeds": [embed],
-        "components": if open { rows(&BRIEF_ACTIONS) } else { Vec::new() },
-        // Nobody is pinged by the brief, whoever it names.
-        "allowed_mentions": CreateAllowedMentions::new(),
-    })
+    let actions: &[Action] = if open { &BRIEF_ACTIONS } else { &[] };
+    let rows = action_rows(actions);
+    builder
+        .with_content(String::new())
+        .with_embed(embed)
+        .with_rows(rows)
+        .with_mentions(CreateAllowedMentions::new())
+}
+
+/// The brief as a new message.
+pub fn brief_message(incident: &Incident, text: &str) -> Value {
+    serialised(brief(CreateMessage::new(), incident, text))
+}
+
+/// The brief as an edit of the pinned one (the buttons go when the incident is resolved).
+pub fn brief_edit(incident: &Incident, text: &str) -> Value {
+    serialised(brief(EditMessage::new(), incident, text))
 }
 
 /// A room message: the text, a draft to publish and buttons when it offers actions.
 pub(super) fn room_message(text: &str, actions: &[Action]) -> Value {
-    let mut body = message_body(text);
-    if let Some(draft) = draft_embed(actions) {
-        let mut embeds = body
-            .get("embeds")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        embeds.push(draft);
-        body["embeds"] = Value::Array(embeds);
+    let message = carrying(CreateMessage::new(), text, actions, people_only());
+    match draft_embed(actions) {
+        Some(draft) => serialised(message.add_embed(draft)),
+        None => serialised(message),
     }
-    let rows = rows(actions);
-    if !rows.is_empty() {
-        body["components"] = Value::Array(rows);
-    }
-    body
 }

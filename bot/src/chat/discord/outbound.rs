@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
+use serenity::builder::{CreateAllowedMentions, CreateMessage};
 use serenity::http::{LightMethod, Route};
 use serenity::model::id::{ChannelId, GuildId, MessageId};
 use tokio::sync::Mutex;
 use tracing::{info, instrument};
 
-use super::format::{message_body, truncate};
-use super::messages::{brief_message, room_message};
+use super::format::{carrying, message_body, serialised, truncate};
+use super::messages::{brief_edit, brief_message, room_message};
 use super::privacy;
 use super::rest::{DiscordRest, RestError};
 use super::{snowflake, PLATFORM};
@@ -271,7 +272,8 @@ impl DiscordPlatform {
             .ok_or_else(|| {
                 DeliveryError::transient("the incident's Discord channel is not open yet")
             })?;
-        let body = brief_message(incident, &item.delivery.message.text);
+        let text = &item.delivery.message.text;
+        let body = brief_message(incident, text);
         let Some(brief) = room.brief.as_deref().and_then(snowflake) else {
             let id = self.post("post brief", &room.room, &body).await?;
             return Ok(Receipt { id, room: None });
@@ -282,7 +284,12 @@ impl DiscordPlatform {
         };
         match self
             .rest
-            .call("edit brief", route, LightMethod::Patch, Some(&body))
+            .call(
+                "edit brief",
+                route,
+                LightMethod::Patch,
+                Some(&brief_edit(incident, text)),
+            )
             .await
         {
             Ok(_) => Ok(Receipt {
@@ -340,15 +347,15 @@ impl ChatPlatform for DiscordPlatform {
                     .map(receipt)
             }
             Destination::OnCall { .. } => {
-                let body = message_body(&message.text);
+                let body = message_body(&message.text, &[]);
                 self.post("post on call", &self.config.oncall_channel, &body)
                     .await
                     .map(receipt)
             }
             Destination::ClientChannel { channel, .. } => {
-                let mut body = message_body(&message.text);
                 // A client channel is read by the client: nobody on our side is pinged from it.
-                body["allowed_mentions"] = json!({ "parse": [] });
+                let nobody = CreateAllowedMentions::new();
+                let body = serialised(carrying(CreateMessage::new(), &message.text, &[], nobody));
                 self.post("post client update", channel, &body)
                     .await
                     .map(receipt)
@@ -391,7 +398,7 @@ impl ChatPlatform for DiscordPlatform {
             .await
             .map_err(|e| e.into_delivery(&format!("opening a direct message with {user}")))?;
         let dm = id_of(&opened)?;
-        let id = self.post("post DM", &dm, &message_body(text)).await?;
+        let id = self.post("post DM", &dm, &message_body(text, &[])).await?;
         Ok(Receipt { id, room: None })
     }
 }

@@ -3,45 +3,21 @@
 
 use serde_json::{json, Value};
 use serenity::builder::{
-    CreateAllowedMentions, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditInteractionResponse,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    EditInteractionResponse,
 };
 
-use super::components::action_rows;
-use super::format::{shown, Shown};
+use super::format::{carrying, people_only, serialised};
 use crate::effects::Action;
-
-/// Only the people a message names are pinged, never roles or @everyone.
-fn people_only() -> CreateAllowedMentions {
-    CreateAllowedMentions::new().all_users(true)
-}
-
-fn serialised(builder: impl serde::Serialize) -> Value {
-    serde_json::to_value(builder).expect("serenity's builders serialise to JSON")
-}
-
-/// Sets what every kind of answer carries: the text (content, or an embed when long), the
-/// buttons when there are actions, and who may be pinged. One macro because serenity's three
-/// builders have the same methods but no trait in common.
-macro_rules! answer_with {
-    ($builder:expr, $text:expr, $actions:expr) => {{
-        let rows = action_rows($actions);
-        let builder = $builder.allowed_mentions(people_only());
-        let builder = if rows.is_empty() {
-            builder
-        } else {
-            builder.components(rows)
-        };
-        match shown($text) {
-            Shown::Content(content) => builder.content(content),
-            Shown::Embed(description) => builder.embed(CreateEmbed::new().description(description)),
-        }
-    }};
-}
 
 /// The first answer: a message (private or to the room), with buttons when offered.
 pub fn message(text: &str, ephemeral: bool, actions: &[Action]) -> Value {
-    let message = answer_with!(CreateInteractionResponseMessage::new(), text, actions);
+    let message = carrying(
+        CreateInteractionResponseMessage::new(),
+        text,
+        actions,
+        people_only(),
+    );
     serialised(CreateInteractionResponse::Message(
         message.ephemeral(ephemeral),
     ))
@@ -66,11 +42,21 @@ pub fn pong() -> Value {
 
 /// The new content of a deferred answer.
 pub fn edit(text: &str, actions: &[Action]) -> Value {
-    serialised(answer_with!(EditInteractionResponse::new(), text, actions))
+    serialised(carrying(
+        EditInteractionResponse::new(),
+        text,
+        actions,
+        people_only(),
+    ))
 }
 
 /// A follow-up message, when the answer's visibility differs from the deferral's.
 pub fn follow_up(text: &str, ephemeral: bool, actions: &[Action]) -> Value {
-    let message = answer_with!(CreateInteractionResponseFollowup::new(), text, actions);
+    let message = carrying(
+        CreateInteractionResponseFollowup::new(),
+        text,
+        actions,
+        people_only(),
+    );
     serialised(message.ephemeral(ephemeral))
 }

@@ -6,13 +6,14 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serenity::builder::{CreateAllowedMentions, CreateMessage};
 use serenity::http::{LightMethod, Route};
-use serenity::model::id::ChannelId;
+use serenity::model::channel::MessageReference;
+use serenity::model::id::{ChannelId, MessageId};
 use tracing::{debug, warn};
 
-use super::components::{rows, Step};
-use super::format::message_body;
+use super::components::Step;
+use super::format::{carrying, message_body, serialised};
 use super::outbound::DiscordPlatform;
 use super::{snowflake, user_id, Inbound, PLATFORM};
 use crate::chat::buttons::{self, Button};
@@ -64,16 +65,6 @@ pub(super) fn click(custom_id: &str) -> Option<Result<Step, ParseError>> {
     )
 }
 
-/// A message with `text` and the actions' buttons.
-pub(super) fn with_buttons(text: &str, actions: &[Action]) -> Value {
-    let mut body = message_body(text);
-    let rows = rows(actions);
-    if !rows.is_empty() {
-        body["components"] = Value::Array(rows);
-    }
-    body
-}
-
 /// Delivers a triage post: to `oncall` (tickets with Take it, burst alerts with Declare P1) or to
 /// a client's support channel (who took the request, mentioning the asker).
 pub(super) async fn deliver(
@@ -92,7 +83,7 @@ pub(super) async fn deliver(
         }
     };
     let message = &item.delivery.message;
-    let body = with_buttons(&message.text, &message.actions);
+    let body = message_body(&message.text, &message.actions);
     let id = platform.post("post triage", channel, &body).await?;
     Ok(Receipt { id, room: None })
 }
@@ -109,7 +100,7 @@ pub(super) async fn answer_support_message(
 ) {
     let engine = &inbound.engine;
     let question = text.trim();
-    let (Some(channel_id), Some(_)) = (snowflake(channel), snowflake(message_id)) else {
+    let (Some(channel_id), Some(replied_to)) = (snowflake(channel), snowflake(message_id)) else {
         return;
     };
     if question.is_empty() {
@@ -137,13 +128,19 @@ pub(super) async fn answer_support_message(
             responder: false,
         })
         .await;
-    let mut body = match &result {
-        Ok(response) => with_buttons(&response.text, &response.actions),
-        Err(error) => message_body(&error.user_message()),
+    let (text, actions) = match &result {
+        Ok(response) => (response.text.clone(), response.actions.clone()),
+        Err(error) => (error.user_message(), Vec::new()),
     };
-    body["message_reference"] =
-        json!({ "message_id": message_id, "channel_id": channel, "fail_if_not_exists": false });
-    body["allowed_mentions"] = json!({ "parse": [], "replied_user": true });
+    // A reply to the question; it still goes out if the question was deleted meanwhile. Only
+    // the asker is pinged, by the reply itself.
+    let mut reference =
+        MessageReference::from((ChannelId::new(channel_id), MessageId::new(replied_to)));
+    reference.fail_if_not_exists = Some(false);
+    let replying = CreateAllowedMentions::new().replied_user(true);
+    let body = serialised(
+        carrying(CreateMessage::new(), &text, &actions, replying).reference_message(reference),
+    );
     let route = || Route::ChannelMessages {
         channel_id: ChannelId::new(channel_id),
     };
@@ -174,7 +171,7 @@ mod tests {
             Action::Solved { request: 7 },
             Action::StillNeedHelp { request: 7 },
         ];
-        let body = with_buttons("Did one of these solve it?", &actions);
+        let body = message_body("Did one of these solve it?", &actions);
         let buttons = body["components"][0]["components"].as_array().unwrap();
         assert_eq!(buttons[0]["custom_id"], "cp:solved:7");
         assert_eq!(buttons[1]["label"], "I still need help");

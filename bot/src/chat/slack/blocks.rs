@@ -1,9 +1,13 @@
 //! Block Kit: messages with buttons (brief, status, nudge) and the modals (declare, edit the
-//! drafted update). Written as JSON, read into slack-morphism's types, so a test sees exactly
-//! what Slack receives.
+//! drafted update), built with slack-morphism's block types.
 
-use serde_json::{json, Value};
-use slack_morphism::prelude::{SlackBlock, SlackView};
+use slack_morphism::prelude::{
+    SlackActionBlockElement, SlackActionId, SlackActionsBlock, SlackBlock, SlackBlockButtonElement,
+    SlackBlockButtonStyle, SlackBlockChoiceItem, SlackBlockConfirmItem, SlackBlockId,
+    SlackBlockMarkDownText, SlackBlockPlainTextInputElement, SlackBlockPlainTextOnly,
+    SlackBlockStaticSelectElement, SlackCallbackId, SlackInputBlock, SlackInputBlockElement,
+    SlackModalView, SlackSectionBlock, SlackView,
+};
 
 use crate::chat::buttons::{self, Button};
 use crate::config::Config;
@@ -51,70 +55,94 @@ pub fn brief_actions(incident: &Incident) -> Vec<Action> {
 /// The text as sections, followed by one actions block for `actions`; `None` without actions
 /// (a plain `text` message renders the same).
 pub fn message(text: &str, actions: &[Action]) -> Option<Vec<SlackBlock>> {
-    let elements: Vec<Value> = actions.iter().flat_map(elements).collect();
+    let elements: Vec<SlackActionBlockElement> = actions.iter().flat_map(elements).collect();
     if elements.is_empty() {
         return None;
     }
-    let mut blocks: Vec<Value> = sections(text)
+    let mut blocks: Vec<SlackBlock> = sections(text)
         .into_iter()
-        .map(|chunk| json!({"type": "section", "text": {"type": "mrkdwn", "text": chunk}}))
+        .map(|chunk| {
+            SlackSectionBlock::new()
+                .with_text(SlackBlockMarkDownText::new(chunk).into())
+                .into()
+        })
         .collect();
-    blocks.push(json!({"type": "actions", "block_id": "cp_actions", "elements": elements}));
-    typed(blocks)
+    blocks.push(
+        SlackActionsBlock::new(elements)
+            .with_block_id(SlackBlockId("cp_actions".into()))
+            .into(),
+    );
+    Some(blocks)
 }
 
-fn elements(action: &Action) -> Vec<Value> {
+fn button(action_id: &str, label: &str) -> SlackBlockButtonElement {
+    SlackBlockButtonElement::new(label.into()).with_action_id(SlackActionId(action_id.into()))
+}
+
+/// A confirmation dialog before a button acts.
+fn confirm(title: &str, text: &str, yes: &str) -> SlackBlockConfirmItem {
+    SlackBlockConfirmItem::new(
+        title.into(),
+        SlackBlockMarkDownText::from(text).into(),
+        yes.into(),
+        "Cancel".into(),
+    )
+}
+
+fn elements(action: &Action) -> Vec<SlackActionBlockElement> {
+    let button = |element: SlackBlockButtonElement| SlackActionBlockElement::Button(element);
     match action {
         Action::PublishDraft { text } if text.chars().count() <= VALUE_MAX => vec![
-            json!({"type": "button", "action_id": PUBLISH, "style": "primary",
-                   "text": {"type": "plain_text", "text": "Publish update"}, "value": text}),
-            json!({"type": "button", "action_id": EDIT,
-                   "text": {"type": "plain_text", "text": "Edit"}, "value": text}),
+            button(
+                self::button(PUBLISH, "Publish update")
+                    .with_style(SlackBlockButtonStyle::Primary)
+                    .with_value(text.clone()),
+            ),
+            button(self::button(EDIT, "Edit").with_value(text.clone())),
         ],
         // Too long for a button: the text above still shows it, `/incident update` sends it.
         Action::PublishDraft { .. } => Vec::new(),
-        Action::TakeComms => vec![json!({"type": "button", "action_id": TAKE_COMMS,
-            "text": {"type": "plain_text", "text": "Assign me comms"}})],
-        Action::ChangeStage => vec![json!({"type": "static_select", "action_id": STAGE,
-            "placeholder": {"type": "plain_text", "text": "Change stage"},
-            "options": STAGES.iter().map(|stage| option(stage, stage)).collect::<Vec<_>>()})],
-        Action::Resolve => vec![
-            json!({"type": "button", "action_id": RESOLVE, "style": "danger",
-            "text": {"type": "plain_text", "text": "Resolve"},
-            "confirm": {
-                "title": {"type": "plain_text", "text": "Resolve the incident?"},
-                "text": {"type": "mrkdwn", "text": "The room and the on-call channel are told it is over."},
-                "confirm": {"type": "plain_text", "text": "Resolve"},
-                "deny": {"type": "plain_text", "text": "Cancel"}
-            }}),
-        ],
+        Action::TakeComms => vec![button(self::button(TAKE_COMMS, "Assign me comms"))],
+        Action::ChangeStage => vec![SlackActionBlockElement::StaticSelect(
+            SlackBlockStaticSelectElement::new()
+                .with_action_id(SlackActionId(STAGE.into()))
+                .with_placeholder("Change stage".into())
+                .with_options(STAGES.iter().map(|stage| option(stage, stage)).collect()),
+        )],
+        Action::Resolve => vec![button(
+            self::button(RESOLVE, "Resolve")
+                .with_style(SlackBlockButtonStyle::Danger)
+                .with_confirm(confirm(
+                    "Resolve the incident?",
+                    "The room and the on-call channel are told it is over.",
+                    "Resolve",
+                )),
+        )],
         Action::Solved { .. }
         | Action::StillNeedHelp { .. }
         | Action::TakeTicket { .. }
         | Action::DeclareFromBurst { .. }
-        | Action::DeclareFromAlert { .. } => triage_button(action).into_iter().collect(),
+        | Action::DeclareFromAlert { .. } => {
+            triage_button(action).map(button).into_iter().collect()
+        }
     }
 }
 
 /// A level-1 triage button: `action_id` `cp_<name>`, the request id(s) as its value.
-fn triage_button(action: &Action) -> Option<Value> {
+fn triage_button(action: &Action) -> Option<SlackBlockButtonElement> {
     let (kind, value) = buttons::button(action, VALUE_MAX)?;
-    let mut button = json!({"type": "button", "action_id": triage_action_id(kind),
-        "text": {"type": "plain_text", "text": kind.label()}, "value": value});
-    match kind {
-        Button::Solved | Button::Take => button["style"] = json!("primary"),
-        Button::StillNeedHelp => {}
-        Button::Declare | Button::DeclareAlert => {
-            button["style"] = json!("danger");
-            button["confirm"] = json!({
-                "title": {"type": "plain_text", "text": "Declare a P1?"},
-                "text": {"type": "mrkdwn", "text": "An incident room opens and these requests are linked to it."},
-                "confirm": {"type": "plain_text", "text": "Declare P1"},
-                "deny": {"type": "plain_text", "text": "Cancel"}
-            });
-        }
-    }
-    Some(button)
+    let button = button(&triage_action_id(kind), kind.label()).with_value(value);
+    Some(match kind {
+        Button::Solved | Button::Take => button.with_style(SlackBlockButtonStyle::Primary),
+        Button::StillNeedHelp => button,
+        Button::Declare | Button::DeclareAlert => button
+            .with_style(SlackBlockButtonStyle::Danger)
+            .with_confirm(confirm(
+                "Declare a P1?",
+                "An incident room opens and these requests are linked to it.",
+                "Declare P1",
+            )),
+    })
 }
 
 /// `cp_solved`, `cp_take_ticket`, …
@@ -127,8 +155,8 @@ pub fn triage_button_of(action_id: &str) -> Option<Button> {
     Button::from_name(action_id.strip_prefix("cp_")?)
 }
 
-fn option(label: &str, value: &str) -> Value {
-    json!({"text": {"type": "plain_text", "text": label}, "value": value})
+fn option(label: &str, value: &str) -> SlackBlockChoiceItem<SlackBlockPlainTextOnly> {
+    SlackBlockChoiceItem::new(label.into(), value.to_owned())
 }
 
 /// Splits text into section-sized chunks at line ends where it can.
@@ -165,80 +193,101 @@ fn sections(text: &str) -> Vec<String> {
     chunks
 }
 
+fn input(block_id: &str, label: &str, element: SlackInputBlockElement) -> SlackBlock {
+    SlackInputBlock::new(label.into(), element)
+        .with_block_id(SlackBlockId(block_id.into()))
+        .into()
+}
+
+fn choose(
+    placeholder: &str,
+    options: Vec<SlackBlockChoiceItem<SlackBlockPlainTextOnly>>,
+) -> SlackInputBlockElement {
+    SlackInputBlockElement::StaticSelect(
+        SlackBlockStaticSelectElement::new()
+            .with_action_id(SlackActionId(INPUT_ACTION.into()))
+            .with_placeholder(placeholder.into())
+            .with_options(options),
+    )
+}
+
+fn text_box() -> SlackBlockPlainTextInputElement {
+    SlackBlockPlainTextInputElement::new().with_action_id(SlackActionId(INPUT_ACTION.into()))
+}
+
+/// A modal that submits as `callback_id` and carries `metadata` back.
+fn modal(
+    title: &str,
+    submit: &str,
+    callback_id: &str,
+    metadata: &str,
+    blocks: Vec<SlackBlock>,
+) -> SlackView {
+    SlackView::Modal(
+        SlackModalView::new(title.into(), blocks)
+            .with_submit(submit.into())
+            .with_close("Cancel".into())
+            .with_callback_id(SlackCallbackId(callback_id.into()))
+            .with_private_metadata(metadata.to_owned()),
+    )
+}
+
 /// The declare form: severity, client and title. `channel` comes back in `private_metadata`
 /// so the reply reaches the person where they typed `/incident declare`.
-pub fn declare_modal(config: &Config, channel: &str) -> Result<SlackView, serde_json::Error> {
-    let severities: Vec<Value> = [Severity::P1, Severity::P2, Severity::P3, Severity::P4]
+pub fn declare_modal(config: &Config, channel: &str) -> SlackView {
+    let severities = [Severity::P1, Severity::P2, Severity::P3, Severity::P4]
         .iter()
         .map(|s| option(s.as_str(), s.as_str()))
         .collect();
-    let clients: Vec<Value> = config
+    let clients = config
         .clients
         .iter()
         .take(100)
         .map(|c| option(&truncate(&c.name, 75), c.id.as_str()))
         .collect();
-    serde_json::from_value(json!({
-        "type": "modal",
-        "callback_id": DECLARE_MODAL,
-        "private_metadata": channel,
-        "title": {"type": "plain_text", "text": "Declare an incident"},
-        "submit": {"type": "plain_text", "text": "Declare"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {"type": "input", "block_id": SEVERITY_INPUT,
-             "label": {"type": "plain_text", "text": "Severity"},
-             "element": {"type": "static_select", "action_id": INPUT_ACTION,
-                         "placeholder": {"type": "plain_text", "text": "P1 … P4"},
-                         "options": severities}},
-            {"type": "input", "block_id": CLIENT_INPUT,
-             "label": {"type": "plain_text", "text": "Client"},
-             "element": {"type": "static_select", "action_id": INPUT_ACTION,
-                         "placeholder": {"type": "plain_text", "text": "Who is affected"},
-                         "options": clients}},
-            {"type": "input", "block_id": TITLE_INPUT,
-             "label": {"type": "plain_text", "text": "Title"},
-             "element": {"type": "plain_text_input", "action_id": INPUT_ACTION, "max_length": 150,
-                         "placeholder": {"type": "plain_text", "text": "Email is down for everyone"}}}
-        ]
-    }))
+    let title = text_box()
+        .with_max_length(150)
+        .with_placeholder("Email is down for everyone".into());
+    let blocks = vec![
+        input(SEVERITY_INPUT, "Severity", choose("P1 … P4", severities)),
+        input(CLIENT_INPUT, "Client", choose("Who is affected", clients)),
+        input(
+            TITLE_INPUT,
+            "Title",
+            SlackInputBlockElement::PlainTextInput(title),
+        ),
+    ];
+    modal(
+        "Declare an incident",
+        "Declare",
+        DECLARE_MODAL,
+        channel,
+        blocks,
+    )
 }
 
 /// The nudge's Edit: the drafted client update in a text box, published on submit in `room`.
-pub fn update_modal(draft: &str, room: &str) -> Result<SlackView, serde_json::Error> {
-    serde_json::from_value(json!({
-        "type": "modal",
-        "callback_id": UPDATE_MODAL,
-        "private_metadata": room,
-        "title": {"type": "plain_text", "text": "Client update"},
-        "submit": {"type": "plain_text", "text": "Publish"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {"type": "input", "block_id": TEXT_INPUT,
-             "label": {"type": "plain_text", "text": "What the client reads"},
-             "element": {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": true,
-                         "max_length": 3000, "initial_value": draft}}
-        ]
-    }))
+pub fn update_modal(draft: &str, room: &str) -> SlackView {
+    let text = text_box()
+        .with_multiline(true)
+        .with_max_length(3000)
+        .with_initial_value(draft.to_owned());
+    let blocks = vec![input(
+        TEXT_INPUT,
+        "What the client reads",
+        SlackInputBlockElement::PlainTextInput(text),
+    )];
+    modal("Client update", "Publish", UPDATE_MODAL, room, blocks)
 }
 
 fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-fn typed(blocks: Vec<Value>) -> Option<Vec<SlackBlock>> {
-    match serde_json::from_value(Value::Array(blocks)) {
-        Ok(blocks) => Some(blocks),
-        Err(error) => {
-            tracing::warn!(%error, "Block Kit blocks did not build; sending text only");
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
     #[test]
     fn a_nudge_carries_publish_and_edit_with_the_draft() {
@@ -324,14 +373,14 @@ mod tests {
             Vec::new(),
         )
         .unwrap();
-        let declare = serde_json::to_value(declare_modal(&config, "C1").unwrap()).unwrap();
+        let declare = serde_json::to_value(declare_modal(&config, "C1")).unwrap();
         assert_eq!(declare["callback_id"], DECLARE_MODAL);
         assert_eq!(declare["private_metadata"], "C1");
         assert_eq!(
             declare["blocks"][1]["element"]["options"][0]["value"],
             "acme"
         );
-        let edit = serde_json::to_value(update_modal("draft", "C2").unwrap()).unwrap();
+        let edit = serde_json::to_value(update_modal("draft", "C2")).unwrap();
         assert_eq!(edit["blocks"][0]["element"]["initial_value"], "draft");
     }
 }

@@ -140,8 +140,7 @@ impl Adapter {
     }
 
     async fn open_declare_form(&self, trigger: &str, channel: &str) -> Result<(), String> {
-        let view =
-            blocks::declare_modal(self.engine.config(), channel).map_err(|e| e.to_string())?;
+        let view = blocks::declare_modal(self.engine.config(), channel);
         self.api
             .open_view(trigger, view)
             .await

@@ -146,15 +146,9 @@ impl Adapter {
                     let Some(room) = &channel else {
                         return Ack::Empty;
                     };
-                    match blocks::update_modal(&value, room) {
-                        Ok(view) => {
-                            if let Err(error) =
-                                self.api.open_view(trigger, view).instrument(span).await
-                            {
-                                warn!(%error, "could not open the update editor");
-                            }
-                        }
-                        Err(error) => warn!(%error, "the update editor did not build"),
+                    let view = blocks::update_modal(&value, room);
+                    if let Err(error) = self.api.open_view(trigger, view).instrument(span).await {
+                        warn!(%error, "could not open the update editor");
                     }
                     return Ack::Empty;
                 }

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use slack_morphism::prelude::SlackBlock;
+use slack_morphism::prelude::{
+    SlackBlock, SlackCommandEventResponse, SlackMessageContent, SlackMessageResponseType,
+};
 use tokio::task::JoinHandle;
 use tracing::warn;
 
@@ -58,14 +60,14 @@ impl Reply {
 
     /// The body of a slash command acknowledgement or a `response_url` post.
     pub fn to_json(&self) -> Value {
-        let mut body = json!({
-            "response_type": if self.public { "in_channel" } else { "ephemeral" },
-            "text": self.text,
+        let mut content = SlackMessageContent::new().with_text(self.text.clone());
+        content.blocks = self.blocks.clone();
+        let response = SlackCommandEventResponse::new(content).with_response_type(if self.public {
+            SlackMessageResponseType::InChannel
+        } else {
+            SlackMessageResponseType::Ephemeral
         });
-        if let Some(blocks) = &self.blocks {
-            body["blocks"] = serde_json::to_value(blocks).unwrap_or(Value::Null);
-        }
-        body
+        serde_json::to_value(response).expect("a Slack response serialises to JSON")
     }
 }
 
@@ -82,6 +84,7 @@ impl Adapter {
     pub(super) async fn send_reply(&self, to: &ReplyTo, reply: &Reply) {
         if let Some(url) = &to.response_url {
             let mut body = reply.to_json();
+            // Not in slack-morphism's response model: keep the message the button was on.
             body["replace_original"] = json!(false);
             match self.http.post(url).json(&body).send().await {
                 Ok(answer) if answer.status().is_success() => return,

@@ -1,5 +1,7 @@
 //! Slack request signing: `X-Slack-Signature` is `v0=` + hex HMAC-SHA256 of `v0:{ts}:{body}`
 //! keyed with the app's signing secret; requests older (or newer) than five minutes are refused.
+//! Ours rather than slack-morphism's `SlackEventSignatureVerifier`: that one reads the wall clock
+//! (ours takes the engine's injected clock, so tests pin time) and wants the body as `&str`.
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};

@@ -186,6 +186,10 @@ fn spawn_envelope(adapter: Arc<Adapter>, envelope: Value, acks: mpsc::Sender<Val
 }
 
 /// The same handlers as HTTP; `None` leaves the envelope unacknowledged so Slack retries it.
+/// The envelope is read here rather than as slack-morphism's `SlackSocketModeEvent`, whose
+/// variants type the payload eagerly: its event model drops a message's text when any part of
+/// the message does not match it (see `events.rs`), and the HTTP handlers already type each
+/// payload with the care it needs.
 async fn handle(adapter: &Arc<Adapter>, envelope: &Value) -> Option<Ack> {
     let payload = envelope.get("payload").cloned().unwrap_or_default();
     match envelope.get("type").and_then(Value::as_str) {

@@ -282,14 +282,10 @@ impl DiscordPlatform {
             channel_id: channel(&room.room)?,
             message_id: MessageId::new(brief),
         };
+        let edit = brief_edit(incident, text);
         match self
             .rest
-            .call(
-                "edit brief",
-                route,
-                LightMethod::Patch,
-                Some(&brief_edit(incident, text)),
-            )
+            .call("edit brief", route, LightMethod::Patch, Some(&edit))
             .await
         {
             Ok(_) => Ok(Receipt {

@@ -30,6 +30,7 @@ mod scale_out;
 mod scale_out_support;
 mod serve;
 mod slack;
+mod slack_alerts;
 mod slack_answer;
 mod slack_events;
 mod slack_inbound;

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use tokio::sync::watch;
 
-use commandpost::chat::console::{self, ConsoleOutput};
+use commandpost::chat::console::{self, ConsoleConfig, ConsoleOutput};
 use commandpost::clock::SystemClock;
 use commandpost::config::{Config, LogFormat};
 use commandpost::startup::{self, App};
@@ -234,20 +234,12 @@ async fn run_kb(command: KbCommand) -> anyhow::Result<ExitCode> {
 
 async fn run_console(mut config: Config, sample: bool) -> anyhow::Result<ExitCode> {
     let user = config
-        .console
-        .as_ref()
+        .chat::<ConsoleConfig>()
         .and_then(|console| console.user.clone())
         .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
         .unwrap_or_else(|| "operator".into())
         .to_ascii_lowercase();
-    // The terminal is the chat here, whatever the file says about the console.
-    config
-        .console
-        .get_or_insert(commandpost::config::ConsoleConfig {
-            enabled: true,
-            user: None,
-        })
-        .enabled = true;
+    ConsoleConfig::turn_on(&mut config);
     let clock = Arc::new(SystemClock);
     let output = Arc::new(ConsoleOutput::stdout(config.timezone, clock.clone()));
     let listen = config.http.listen;
@@ -288,7 +280,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let stop_signal = startup::shutdown_signal();
     let listen = config.http.listen;
     let metrics_listen = config.http.metrics_listen;
-    let console_output = config.console_enabled().then(|| {
+    let console_output = ConsoleConfig::enabled_in(&config).then(|| {
         Arc::new(ConsoleOutput::stdout(
             config.timezone,
             Arc::new(SystemClock),

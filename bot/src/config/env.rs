@@ -1,20 +1,19 @@
 //! `COMMANDPOST_<SECTION>_<KEY>` environment variables override the file, so secrets can stay out of it.
 
-use super::{ConfigError, ConfigProblem};
+use super::{ChatSection, ConfigError, ConfigProblem};
 
 const PREFIX: &str = "COMMANDPOST_";
-const SECTIONS: [&str; 10] = [
-    "http", "slack", "discord", "console", "policy", "triage", "email", "log", "alerts", "paging",
+/// The configuration's own sections; chat platforms' sections come from their adapters.
+const SECTIONS: [&str; 7] = [
+    "http", "policy", "triage", "email", "log", "alerts", "paging",
 ];
 /// Variables of this prefix that are not configuration keys (the command line reads them).
 const NOT_KEYS: [&str; 1] = ["COMMANDPOST_CONFIG"];
 const TOP_LEVEL: [&str; 4] = ["database_url", "templates_dir", "kb_dir", "timezone"];
 /// Keys whose values are not strings, so the variable is read as a TOML value.
-const TYPED_KEYS: [&str; 9] = [
+const TYPED_KEYS: [&str; 7] = [
     "propose",
     "auto_declare",
-    "gateway",
-    "enabled",
     "separate_comms_for",
     "managers",
     "cadence",
@@ -28,8 +27,13 @@ const TYPED_KEYS: [&str; 9] = [
 pub fn apply_overrides(
     table: &mut toml::Table,
     vars: impl IntoIterator<Item = (String, String)>,
+    platforms: &[ChatSection],
 ) -> Result<Overrides, ConfigError> {
     let mut overrides = Overrides::default();
+    let sections: Vec<&'static str> = SECTIONS
+        .into_iter()
+        .chain(platforms.iter().map(|platform| platform.name))
+        .collect();
     for (var, value) in vars {
         let Some(name) = var.strip_prefix(PREFIX) else {
             continue;
@@ -38,7 +42,7 @@ pub fn apply_overrides(
             continue;
         }
         let name = name.to_ascii_lowercase();
-        let (section, key) = match SECTIONS.iter().find_map(|section| {
+        let (section, key) = match sections.iter().find_map(|section| {
             name.strip_prefix(&format!("{section}_"))
                 .map(|key| (Some(*section), key))
         }) {
@@ -49,14 +53,17 @@ pub fn apply_overrides(
                     key: var,
                     message: format!(
                         "is not a configuration key and is ignored; use COMMANDPOST_<SECTION>_<KEY> with a section of {} or one of {}",
-                        SECTIONS.join(", "),
+                        sections.join(", "),
                         TOP_LEVEL.map(|k| format!("{PREFIX}{}", k.to_ascii_uppercase())).join(", ")
                     ),
                 });
                 continue;
             }
         };
-        let parsed = if TYPED_KEYS.contains(&key) {
+        let platform_typed = platforms
+            .iter()
+            .any(|p| Some(p.name) == section && p.typed_keys.contains(&key));
+        let parsed = if TYPED_KEYS.contains(&key) || platform_typed {
             parse_value(&value).map_err(|message| ConfigError::Env {
                 var: var.clone(),
                 message,

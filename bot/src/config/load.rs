@@ -1,14 +1,22 @@
 //! Reading a configuration: TOML text, paths beside the file, environment overrides, then the
-//! typed structure and its validation.
+//! typed structure, the chat platforms' sections, and their validation. `Config::load` (in
+//! `chat/settings.rs`) calls these with every adapter's section.
 
 use std::path::Path;
 
-use super::{delivery, env, paging, paths, secrets, validate, Config, ConfigError, SAMPLE_CONFIG};
+use super::{
+    delivery, env, paging, paths, secrets, validate, ChatSection, Config, ConfigError,
+    SAMPLE_CONFIG,
+};
 
 impl Config {
     /// Loads a file (or the built-in sample when `path` is `None`), applies the environment, validates.
-    /// Relative paths in the file are taken relative to the file's folder.
-    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    /// Relative paths in the file are taken relative to the file's folder. `platforms`: the chat
+    /// sections the file may have.
+    pub fn load_with(
+        path: Option<&Path>,
+        platforms: &[ChatSection],
+    ) -> Result<Config, ConfigError> {
         let (text, origin) = match path {
             Some(path) => (
                 std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -29,23 +37,16 @@ impl Config {
                 path: path.map(Path::to_owned).unwrap_or_default(),
                 source,
             })?;
-        Self::from_toml_in(&text, &origin, base.as_deref(), std::env::vars())
+        Self::from_toml_with(&text, &origin, base.as_deref(), std::env::vars(), platforms)
     }
 
-    pub fn from_toml(
-        text: &str,
-        origin: &str,
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Config, ConfigError> {
-        Self::from_toml_in(text, origin, None, vars)
-    }
-
-    /// As `from_toml`, with relative paths of the text resolved against `base` when given.
-    pub fn from_toml_in(
+    /// As `load_with`, from text; relative paths are resolved against `base` when given.
+    pub fn from_toml_with(
         text: &str,
         origin: &str,
         base: Option<&Path>,
         vars: impl IntoIterator<Item = (String, String)>,
+        platforms: &[ChatSection],
     ) -> Result<Config, ConfigError> {
         let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             let (line, message) = parse_error_without_source(text, &e);
@@ -65,27 +66,67 @@ impl Config {
             key: Some(key),
             message,
         })?;
-        let mut overrides = env::apply_overrides(&mut table, vars)?;
+        let mut overrides = env::apply_overrides(&mut table, vars, platforms)?;
+        // The platforms' sections are split off: the adapters type them, not `Config`.
+        let mut chat_table: toml::Table = platforms
+            .iter()
+            .filter_map(|platform| Some((platform.name.to_owned(), table.remove(platform.name)?)))
+            .collect();
+        let parse_error = |e: serde_path_to_error::Error<toml::de::Error>,
+                           section: Option<&str>| {
+            let path = e.path().to_string();
+            let mut message = e.inner().message().to_owned();
+            let unknown = message.starts_with("unknown field");
+            if unknown && section.is_none() && !path.contains('.') {
+                // An unknown top-level key: serde lists `Config`'s own keys only.
+                let names: Vec<&str> = platforms.iter().map(|p| p.name).collect();
+                message.push_str(&format!(", or a chat platform: {}", names.join(", ")));
+            }
+            let key = match section {
+                Some(section) if path == "." => section.to_owned(),
+                Some(section) => format!("{section}.{path}"),
+                None => path,
+            };
+            (key, message, unknown)
+        };
+        let error = |key: String, message: String| ConfigError::Parse {
+            origin: origin.to_owned(),
+            line: None,
+            key: Some(key),
+            message,
+        };
         let mut config: Config = loop {
             match serde_path_to_error::deserialize(toml::Value::Table(table.clone())) {
                 Ok(config) => break config,
                 Err(e) => {
-                    let path = e.path().to_string();
-                    let unknown = e.inner().message().starts_with("unknown field");
-                    if !(unknown && overrides.withdraw(&mut table, &path)) {
-                        return Err(ConfigError::Parse {
-                            origin: origin.to_owned(),
-                            line: None,
-                            key: Some(path),
-                            message: e.inner().message().to_owned(),
-                        });
+                    let (key, message, unknown) = parse_error(e, None);
+                    if !(unknown && overrides.withdraw(&mut table, &key)) {
+                        return Err(error(key, message));
                     }
                 }
             }
         };
+        for platform in platforms {
+            while let Some(section) = chat_table.get(platform.name) {
+                match (platform.read)(section.clone()) {
+                    Ok(settings) => {
+                        config.chat_settings.insert(platform.name, settings);
+                        break;
+                    }
+                    Err(e) => {
+                        let (key, message, unknown) = parse_error(e, Some(platform.name));
+                        if !(unknown && overrides.withdraw(&mut chat_table, &key)) {
+                            return Err(error(key, message));
+                        }
+                    }
+                }
+            }
+        }
         config.origin = origin.to_owned();
         config.env_warnings = overrides.warnings;
-        let mut problems = validate::problems(&config);
+        let names: Vec<&str> = platforms.iter().map(|platform| platform.name).collect();
+        let mut problems = validate::problems(&config, &names);
+        problems.extend(config.chat_problems());
         problems.extend(secrets::problems(&config));
         problems.extend(delivery::problems(&config));
         problems.extend(paging::problems(&config));

@@ -2,6 +2,7 @@
 //! Secrets are wrapped so they never reach logs or error messages.
 
 mod alerts;
+mod chat;
 mod clients;
 mod delivery;
 mod duration;
@@ -17,19 +18,21 @@ mod validate;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde::Deserialize;
 use thiserror::Error;
 
 use crate::domain::{ClientId, Policy, Severity, UserId};
 
 pub use alerts::{severity_rank, AlertsConfig};
+pub use chat::{ChatSection, ChatSettings};
 pub use clients::{ClientChannels, ClientConfig, EmailConfig};
 pub use delivery::{frame_origin, webhook_key};
 pub use log::{LogConfig, LogFormat};
 pub use paging::PagingConfig;
+pub use secrets::check as check_secret;
 pub use validate::ConfigProblem;
 
 /// The configuration used when no `--config` is given: one client, `demo`, console only.
@@ -73,9 +76,6 @@ pub struct Config {
     pub timezone: chrono_tz::Tz,
     #[serde(default)]
     pub http: HttpConfig,
-    pub slack: Option<SlackConfig>,
-    pub discord: Option<DiscordConfig>,
-    pub console: Option<ConsoleConfig>,
     #[serde(default)]
     pub policy: PolicyConfig,
     #[serde(default)]
@@ -97,6 +97,10 @@ pub struct Config {
     /// `COMMANDPOST_*` variables that name no key: reported by `warnings`, otherwise ignored.
     #[serde(skip)]
     pub env_warnings: Vec<ConfigProblem>,
+    /// The chat platforms' sections, typed by their adapters (see `chat.rs`): read them with
+    /// [`Config::chat`].
+    #[serde(skip)]
+    chat_settings: BTreeMap<&'static str, Arc<dyn ChatSettings>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,47 +123,6 @@ impl Default for HttpConfig {
             metrics_listen: default_metrics_listen(),
         }
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlackConfig {
-    pub bot_token: SecretString,
-    pub signing_secret: SecretString,
-    pub app_token: Option<SecretString>,
-    #[serde(default = "default_slack_api")]
-    pub api_url: String,
-    pub oncall_channel: String,
-    /// User ids (`U…`/`W…`) and user-group ids (`S…`) who may use `/incident`. Absent: every full
-    /// member of the bot's own workspace (never guests, never Slack Connect users).
-    pub responders: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DiscordConfig {
-    pub application_id: String,
-    pub public_key: String,
-    pub bot_token: SecretString,
-    pub guild_id: String,
-    #[serde(default = "default_discord_api")]
-    pub api_url: String,
-    #[serde(default)]
-    pub gateway: bool,
-    pub oncall_channel: String,
-    /// Role ids whose members may use `/incident` and see incident rooms. Empty: managers only.
-    #[serde(default)]
-    pub responder_roles: Vec<String>,
-}
-
-/// The terminal chat adapter; on by default only when `commandpost` runs without a subcommand.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConsoleConfig {
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// Who you are when the console starts (`/as NAME` switches).
-    pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,9 +193,6 @@ fn default_burst_threshold() -> usize {
     3
 }
 
-fn yes() -> bool {
-    true
-}
 fn minutes<const M: u64>() -> Duration {
     Duration::from_secs(M * 60)
 }
@@ -266,12 +226,6 @@ fn default_metrics_listen() -> SocketAddr {
 fn default_public_url() -> String {
     "http://127.0.0.1:8080".into()
 }
-fn default_slack_api() -> String {
-    "https://slack.com/api".into()
-}
-fn default_discord_api() -> String {
-    "https://discord.com/api/v10".into()
-}
 
 impl Config {
     pub fn client(&self, id: &ClientId) -> Option<&ClientConfig> {
@@ -299,13 +253,10 @@ impl Config {
         }
     }
 
-    /// The chat platforms' sections, which clients' `channels` may name.
-    pub const CHAT_SECTIONS: &'static [&'static str] = &["slack", "discord", "console"];
-
     /// Settings that work but are probably not what was meant (`check` and start print them).
     pub fn warnings(&self) -> Vec<ConfigProblem> {
         let mut warnings = self.env_warnings.clone();
-        warnings.extend(secrets::warnings(self));
+        warnings.extend(self.chat_warnings());
         if self.triage.model_dir.is_none() {
             warnings.push(ConfigProblem {
                 key: "triage.model_dir".into(),
@@ -313,10 +264,6 @@ impl Config {
             });
         }
         warnings
-    }
-
-    pub fn console_enabled(&self) -> bool {
-        self.console.as_ref().is_some_and(|console| console.enabled)
     }
 }
 

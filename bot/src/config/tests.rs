@@ -1,7 +1,5 @@
 use std::time::Duration;
 
-use secrecy::ExposeSecret;
-
 use super::*;
 
 fn load(text: &str) -> Result<Config, ConfigError> {
@@ -28,7 +26,7 @@ fn the_sample_configuration_loads() {
     let config = Config::load(None).unwrap();
     assert_eq!(config.clients.len(), 1);
     assert_eq!(config.clients[0].id.as_str(), "demo");
-    assert!(config.console_enabled());
+    assert!(crate::chat::console::ConsoleConfig::enabled_in(&config));
     assert_eq!(config.database_url, "sqlite://commandpost.db");
 }
 
@@ -42,7 +40,7 @@ fn defaults_follow_the_contract() {
     assert!(!policy.cadence.contains_key(&Severity::P3));
     assert_eq!(policy.separate_comms_for, vec![Severity::P1]);
     assert_eq!(config.http.listen.to_string(), "127.0.0.1:8080");
-    assert!(config.slack.is_none() && config.discord.is_none());
+    assert_eq!(config.chat_platforms().count(), 0);
 }
 
 #[test]
@@ -115,30 +113,6 @@ fn bad_client_ids_are_refused() {
 }
 
 #[test]
-fn environment_overrides_the_file_and_secrets_stay_hidden() {
-    let text = format!("[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"s3cret-s3cret-s3cret-s3cret-s3cret\"\noncall_channel = \"C0ONCALL\"\n{ONE_CLIENT}");
-    let config = load_with_env(
-        &text,
-        &[
-            ("COMMANDPOST_SLACK_BOT_TOKEN", "xoxb-env"),
-            ("COMMANDPOST_DATABASE_URL", "sqlite://other.db"),
-            ("COMMANDPOST_POLICY_MANAGERS", "[\"U0MANAGER\"]"),
-            ("UNRELATED", "ignored"),
-        ],
-    )
-    .unwrap();
-    let slack = config.slack.as_ref().unwrap();
-    assert_eq!(slack.bot_token.expose_secret(), "xoxb-env");
-    assert_eq!(config.database_url, "sqlite://other.db");
-    assert_eq!(config.policy.managers, vec!["U0MANAGER"]);
-    let printed = format!("{config:?}");
-    assert!(
-        !printed.contains("xoxb-env") && !printed.contains("s3cret"),
-        "{printed}"
-    );
-}
-
-#[test]
 fn unknown_environment_variables_are_warnings_naming_the_variable() {
     let config = load_with_env(
         ONE_CLIENT,
@@ -165,7 +139,7 @@ fn unknown_environment_variables_are_warnings_naming_the_variable() {
     );
     // The ignored variable left no trace: the file's default stands, Discord stays off.
     assert_eq!(config.policy.nudge_before, Duration::from_secs(300));
-    assert!(config.discord.is_none());
+    assert_eq!(config.chat_platforms().count(), 0);
     assert_eq!(config.log.format, LogFormat::Json);
 }
 
@@ -202,37 +176,6 @@ fn relative_paths_in_a_file_resolve_beside_it() {
 }
 
 #[test]
-fn missing_required_platform_keys_are_named() {
-    let error = load(&format!("[slack]\nbot_token = \"xoxb\"\n{ONE_CLIENT}"))
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("signing_secret"), "{error}");
-}
-
-#[test]
-fn weak_secrets_are_refused_by_key_and_never_printed() {
-    let text = format!(
-        "[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"tooshort-7f3a\"\noncall_channel = \"C0ONCALL\"\n\
-         [discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"  \"\nguild_id = \"2\"\noncall_channel = \"3\"\n\
-         [[clients]]\nid = \"acme\"\nname = \"Acme\"\nstatus_token = \"shorttoken-91b\"\n\
-         [[clients]]\nid = \"globex\"\nname = \"Globex\"\npublic_status = true\nstatus_token = \"\"\n",
-        "ab".repeat(32)
-    );
-    let printed = load(&text).unwrap_err().to_string();
-    for key in [
-        "slack.signing_secret: is too short",
-        "discord.bot_token: is empty",
-        "clients[0].status_token: is too short",
-        "clients[1].status_token: is empty",
-    ] {
-        assert!(printed.contains(key), "{key} missing from: {printed}");
-    }
-    for secret in ["tooshort-7f3a", "shorttoken-91b"] {
-        assert!(!printed.contains(secret), "a secret was printed: {printed}");
-    }
-}
-
-#[test]
 fn a_syntax_error_names_the_line_but_never_echoes_it() {
     let text = "[slack]\nbot_token = \"xoxb-file\"\nsigning_secret = \"9f8e7d6c5b4a39281706f5e4d3c2b1a0\noncall_channel = \"C0\"\n";
     let printed = load(text).unwrap_err().to_string();
@@ -244,34 +187,82 @@ fn a_syntax_error_names_the_line_but_never_echoes_it() {
 }
 
 #[test]
-fn responders_must_be_slack_ids_and_discord_roles_numbers() {
-    let text = format!(
-        "[slack]\nbot_token = \"x\"\nsigning_secret = \"{}\"\noncall_channel = \"C0\"\nresponders = [\"U0ALICE\", \"@alice\"]\n\
-         [discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"t\"\nguild_id = \"2\"\noncall_channel = \"3\"\nresponder_roles = [\"oncall\"]\n{ONE_CLIENT}",
-        "s".repeat(32),
-        "ab".repeat(32)
+fn weak_client_tokens_are_refused_by_key_and_never_printed() {
+    let text = "[[clients]]\nid = \"acme\"\nname = \"Acme\"\nstatus_token = \"shorttoken-91b\"\n\
+         [[clients]]\nid = \"globex\"\nname = \"Globex\"\npublic_status = true\nstatus_token = \"\"\n";
+    let printed = load(text).unwrap_err().to_string();
+    for key in [
+        "clients[0].status_token: is too short",
+        "clients[1].status_token: is empty",
+    ] {
+        assert!(printed.contains(key), "{key} missing from: {printed}");
+    }
+    assert!(
+        !printed.contains("shorttoken-91b"),
+        "a secret was printed: {printed}"
     );
-    let printed = load(&text).unwrap_err().to_string();
-    assert!(printed.contains("slack.responders[1]"), "{printed}");
-    assert!(!printed.contains("slack.responders[0]"), "{printed}");
-    assert!(printed.contains("discord.responder_roles[0]"), "{printed}");
+}
+
+/// A platform the configuration module has never heard of, as a new adapter would declare it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MattermostSettings {
+    url: String,
+    #[serde(default)]
+    notify: bool,
+    oncall_channel: String,
+}
+
+impl ChatSettings for MattermostSettings {
+    fn problems(&self) -> Vec<ConfigProblem> {
+        (!self.url.starts_with("https://"))
+            .then(|| ConfigProblem {
+                key: "mattermost.url".into(),
+                message: "must be https".into(),
+            })
+            .into_iter()
+            .collect()
+    }
+
+    fn oncall_channel(&self) -> Option<&str> {
+        Some(&self.oncall_channel)
+    }
+}
+
+const MATTERMOST: ChatSection = ChatSection::of::<MattermostSettings>("mattermost", &["notify"]);
+
+fn load_platform(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    Config::from_toml_with(text, "test.toml", None, vars, &[MATTERMOST])
 }
 
 #[test]
-fn discord_without_responder_roles_is_a_warning() {
-    let text = format!(
-        "[discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"t\"\nguild_id = \"2\"\noncall_channel = \"3\"\n{ONE_CLIENT}",
-        "ab".repeat(32)
+fn a_new_platform_needs_only_its_own_section_description() {
+    let text = "[mattermost]\nurl = \"https://chat.example\"\noncall_channel = \"town-square\"\n\
+                [[clients]]\nid = \"acme\"\nname = \"Acme\"\n[clients.channels.mattermost]\nstatus = \"acme-status\"\n";
+    let config = load_platform(text, &[("COMMANDPOST_MATTERMOST_NOTIFY", "true")]).unwrap();
+    let settings = config.chat::<MattermostSettings>().unwrap();
+    assert!(settings.notify, "the environment set a typed key");
+    assert_eq!(
+        config.clients[0].status_channel("mattermost"),
+        Some("acme-status")
     );
-    let config = load(&text).unwrap();
-    let warnings = config.warnings();
-    let discord = warnings
-        .iter()
-        .find(|w| w.key == "discord.responder_roles")
-        .expect("a warning about responder roles");
-    assert!(discord.message.contains("managers"));
+    // Its own checks, and the checks that span sections, apply to it like to any platform.
+    let wrong = text
+        .replace("https://chat.example", "http://chat.example")
+        .replace("town-square", "acme-status");
+    let printed = load_platform(&wrong, &[]).unwrap_err().to_string();
     assert!(
-        warnings.iter().any(|w| w.key == "triage.model_dir"),
-        "no model: words-only search is a warning too"
+        printed.contains("mattermost.url: must be https"),
+        "{printed}"
+    );
+    assert!(printed.contains("mattermost.oncall_channel"), "{printed}");
+    // Platforms the loader was not given are not platforms.
+    let printed = load_platform(&text.replace("channels.mattermost", "channels.slack"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        printed.contains("`slack` is not a chat platform (known: mattermost)"),
+        "{printed}"
     );
 }

@@ -18,7 +18,8 @@ impl fmt::Display for ConfigProblem {
     }
 }
 
-pub fn problems(config: &Config) -> Vec<ConfigProblem> {
+/// `platforms`: every chat platform the bot has, which clients' `channels` may name.
+pub fn problems(config: &Config, platforms: &[&str]) -> Vec<ConfigProblem> {
     let mut problems = Vec::new();
     let mut problem = |key: String, message: String| problems.push(ConfigProblem { key, message });
 
@@ -37,15 +38,6 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
             "http.public_url".into(),
             "must be an http:// or https:// URL".into(),
         );
-    }
-    if let Some(discord) = &config.discord {
-        let key = &discord.public_key;
-        if key.len() != 64 || !key.chars().all(|c| c.is_ascii_hexdigit()) {
-            problem(
-                "discord.public_key".into(),
-                "must be the application's Ed25519 public key: 64 hex characters".into(),
-            );
-        }
     }
 
     let mut seen_ids = HashMap::new();
@@ -84,12 +76,12 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
             }
         }
         for (platform, channels) in &client.channels {
-            if !Config::CHAT_SECTIONS.contains(&platform.as_str()) {
+            if !platforms.contains(&platform.as_str()) {
                 problem(
                     format!("{at}.channels.{platform}"),
                     format!(
                         "`{platform}` is not a chat platform (known: {})",
-                        Config::CHAT_SECTIONS.join(", ")
+                        platforms.join(", ")
                     ),
                 );
             }
@@ -107,24 +99,15 @@ pub fn problems(config: &Config) -> Vec<ConfigProblem> {
                 }
             }
         }
-        let oncall = [
-            ("slack", config.slack.as_ref().map(|s| &s.oncall_channel)),
-            (
-                "discord",
-                config.discord.as_ref().map(|d| &d.oncall_channel),
-            ),
-        ];
-        for (platform, channel) in oncall {
-            if let Some(channel) = channel {
-                if channel_owner
-                    .get(&format!("{platform}:{channel}"))
-                    .is_some_and(|owner| owner.starts_with(&at))
-                {
-                    problem(
-                        format!("{platform}.oncall_channel"),
-                        format!("`{channel}` is also a channel of client `{}`; internal escalations must not reach a client", client.id),
-                    );
-                }
+        for (platform, channel) in config.oncall_channels() {
+            if channel_owner
+                .get(&format!("{platform}:{channel}"))
+                .is_some_and(|owner| owner.starts_with(&format!("{at}.")))
+            {
+                problem(
+                    format!("{platform}.oncall_channel"),
+                    format!("`{channel}` is also a channel of client `{}`; internal escalations must not reach a client", client.id),
+                );
             }
         }
     }

@@ -169,7 +169,9 @@ impl Engine {
     ) -> Result<IncidentId, EngineError> {
         let declarer = UserId::new(format!("alert:{}", group.source.to_ascii_lowercase()));
         let request = Request {
-            platform: self.platform_names().first().copied().unwrap_or("console"),
+            // With no chat platform there is nowhere to open a room: the incident is still
+            // declared, and its room's delivery fails visibly as "the chat adapter is not enabled".
+            platform: self.platform_names().first().copied().unwrap_or("chat"),
             user: declarer,
             room: None,
             command: crate::commands::Command::Incident(crate::commands::IncidentCommand::Status),

@@ -166,7 +166,14 @@ async fn concurrent_posts_share_a_bucket_without_exceeding_it() {
     harness
         .fake
         .enforce_rate_limits(4, Duration::from_millis(400));
-    let config = harness.app.app.engine.config().discord.clone().unwrap();
+    let config = harness
+        .app
+        .app
+        .engine
+        .config()
+        .chat::<commandpost::chat::discord::DiscordConfig>()
+        .cloned()
+        .unwrap();
     let rest = std::sync::Arc::new(commandpost::chat::discord::DiscordRest::new(&config).unwrap());
     let channel: u64 = ACME_STATUS.parse().unwrap();
     let posts = (0..7).map(|n| {

@@ -1,6 +1,7 @@
 //! The local console: a tiny chat client on the terminal (or a pipe), standing in for Slack and
 //! Discord. Rooms, the on-call channel and each client's status channel appear as prefixed lines.
 
+mod config;
 mod output;
 mod repl;
 
@@ -15,6 +16,7 @@ use crate::config::ClientConfig;
 use crate::domain::{Incident, UserId};
 use crate::effects::{Action, Destination, OpenedRoom, OutboxItem, Receipt};
 
+pub use config::ConsoleConfig;
 pub use output::ConsoleOutput;
 pub use repl::run;
 
@@ -33,7 +35,7 @@ pub fn support_channel(client: &ClientConfig) -> String {
 /// The console in the application's table of platforms: no HTTP endpoints or connections, and
 /// its outbound side is made by `startup` with the terminal it writes to.
 pub const ADAPTER: super::Adapter = super::Adapter {
-    name: PLATFORM,
+    section: config::SECTION,
     outbound: |_| Ok(None),
     routes: |_| None,
     connections: |_, _| Vec::new(),

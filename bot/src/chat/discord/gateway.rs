@@ -14,9 +14,9 @@ use tokio::task::JoinHandle;
 use tracing::{debug, error, info};
 
 use super::interactions::answer_by_callback;
+use super::DiscordConfig;
 use super::{rest, snowflake, user_id, Inbound, PLATFORM};
 use crate::commands::UserRef;
-use crate::config::DiscordConfig;
 use crate::domain::{ClientId, UserId};
 
 /// Guilds (channels), guild messages, and their content (privileged: enable "Message Content

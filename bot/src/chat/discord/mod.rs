@@ -4,6 +4,7 @@
 mod buckets;
 mod commands_json;
 mod components;
+mod config;
 mod dispatch;
 mod format;
 mod gateway;
@@ -28,11 +29,12 @@ use tracing::{error, info, warn};
 
 use super::{AdapterError, ChatPlatform};
 use crate::commands::UserRef;
-use crate::config::{Config, DiscordConfig};
+use crate::config::Config;
 use crate::domain::UserId;
 use crate::engine::Engine;
 
 pub use commands_json::{command_definitions, register_commands, Registration};
+pub use config::DiscordConfig;
 pub use outbound::DiscordPlatform;
 pub use rest::{DiscordRest, RestError};
 pub use signature::SignatureError;
@@ -98,14 +100,14 @@ impl Inbound {
 /// The outbound side, when `[discord]` is configured.
 /// Discord in the application's table of platforms.
 pub const ADAPTER: super::Adapter = super::Adapter {
-    name: "discord",
+    section: config::SECTION,
     outbound: |config| Ok(outbound(config)?.map(|p| p as Arc<dyn ChatPlatform>)),
     routes,
     connections: spawn,
 };
 
 pub fn outbound(config: &Config) -> Result<Option<Arc<DiscordPlatform>>, AdapterError> {
-    let Some(discord) = &config.discord else {
+    let Some(discord) = config.chat::<DiscordConfig>() else {
         return Ok(None);
     };
     // Checked here too so a bad key stops start-up instead of failing every request.
@@ -127,7 +129,7 @@ pub fn outbound(config: &Config) -> Result<Option<Arc<DiscordPlatform>>, Adapter
 
 /// `POST /discord/interactions`, when `[discord]` is configured.
 pub fn routes(engine: &Arc<Engine>) -> Option<Router> {
-    let discord = engine.config().discord.as_ref()?;
+    let discord = engine.config().chat::<DiscordConfig>()?;
     match Inbound::new(engine, discord) {
         Ok(inbound) => Some(interactions::router(inbound)),
         Err(e) => {
@@ -139,7 +141,7 @@ pub fn routes(engine: &Arc<Engine>) -> Option<Router> {
 
 /// Command registration at start, and the gateway when `gateway = true`.
 pub fn spawn(engine: &Arc<Engine>, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let Some(discord) = engine.config().discord.clone() else {
+    let Some(discord) = engine.config().chat::<DiscordConfig>().cloned() else {
         return Vec::new();
     };
     let inbound = match Inbound::new(engine, &discord) {

@@ -15,9 +15,9 @@ use super::format::{carrying, message_body, serialised, truncate};
 use super::messages::{brief_edit, brief_message, room_message};
 use super::privacy;
 use super::rest::{DiscordRest, RestError};
+use super::DiscordConfig;
 use super::{snowflake, PLATFORM};
 use crate::chat::{ChatPlatform, DeliveryError, RoomProgress};
-use crate::config::DiscordConfig;
 use crate::domain::Incident;
 use crate::effects::{Destination, OpenedRoom, OutboxItem, Receipt};
 

@@ -8,7 +8,7 @@ use serenity::all::{
 };
 
 use super::snowflake;
-use crate::config::DiscordConfig;
+use super::DiscordConfig;
 
 /// Pin Messages (bit 51) is newer than serenity's permission names; the bit is Discord's.
 const PIN_MESSAGES: Permissions = Permissions::from_bits_retain(1 << 51);

@@ -12,9 +12,9 @@ use thiserror::Error;
 use tracing::{debug, instrument, warn};
 
 use super::buckets::{Buckets, PROBE_POLL};
+use super::DiscordConfig;
 use super::{snowflake, DEFAULT_API_URL};
 use crate::chat::DeliveryError;
-use crate::config::DiscordConfig;
 
 /// A bucket or global limit shorter than this is waited out in the call; a longer one is
 /// returned as [`RestError::RateLimited`] for the caller to retry later.

@@ -5,6 +5,7 @@ mod api;
 mod api_error;
 pub mod blocks;
 mod commands;
+mod config;
 mod events;
 mod inbound;
 mod interactions;
@@ -25,11 +26,12 @@ use tokio::task::JoinHandle;
 
 use super::{AdapterError, ChatPlatform};
 use crate::commands::UserRef;
-use crate::config::{Config, SlackConfig};
+use crate::config::Config;
 use crate::domain::{ClientId, UserId};
 use crate::engine::Engine;
 
 pub use api::{ApiError, SlackApi};
+pub use config::SlackConfig;
 pub use events::triage_support_message;
 pub use outbound::SlackPlatform;
 pub use socket::set_timings as set_socket_timings;
@@ -60,14 +62,14 @@ fn connect(slack: &SlackConfig) -> Result<Arc<dyn SlackApi>, AdapterError> {
 /// The outbound side, when `[slack]` is configured.
 /// Slack in the application's table of platforms.
 pub const ADAPTER: super::Adapter = super::Adapter {
-    name: "slack",
+    section: config::SECTION,
     outbound,
     routes,
     connections: |engine, shutdown| spawn(engine, shutdown).into_iter().collect(),
 };
 
 pub fn outbound(config: &Config) -> Result<Option<Arc<dyn ChatPlatform>>, AdapterError> {
-    let Some(slack) = &config.slack else {
+    let Some(slack) = config.chat::<SlackConfig>() else {
         return Ok(None);
     };
     let platform = SlackPlatform::new(
@@ -86,7 +88,7 @@ pub fn routes(engine: &Arc<Engine>) -> Option<Router> {
 
 /// The Socket Mode connection, when `[slack]` has an `app_token`.
 pub fn spawn(engine: &Arc<Engine>, shutdown: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
-    let slack = engine.config().slack.as_ref()?;
+    let slack = engine.config().chat::<SlackConfig>()?;
     slack.app_token.as_ref()?;
     let adapter = Adapter::new(engine)?;
     Some(tokio::spawn(socket::run(adapter, shutdown)))
@@ -108,7 +110,7 @@ pub(crate) struct Adapter {
 impl Adapter {
     fn new(engine: &Arc<Engine>) -> Option<Arc<Adapter>> {
         let config = engine.config();
-        let slack = config.slack.as_ref()?;
+        let slack = config.chat::<SlackConfig>()?;
         let api = match connect(slack) {
             Ok(api) => api,
             Err(error) => {

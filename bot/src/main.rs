@@ -120,60 +120,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn run_bench(command: BenchCommand) -> anyhow::Result<ExitCode> {
     let dir = commandpost::bench::scratch::ScratchDir::new("commandpost-bench-")?;
-    let url = |backend: &str| {
-        let backend = backend.to_owned();
-        let sqlite = format!("sqlite://{}/bench.db", dir.path().display());
-        async move {
-            match backend.as_str() {
-                "sqlite" => Ok(sqlite),
-                "postgres" => Ok(commandpost::bench::postgres::fresh_database().await),
-                other => bail!("--backend must be sqlite or postgres, not `{other}`"),
-            }
-        }
+    let backend = match &command {
+        BenchCommand::Timers { backend, .. }
+        | BenchCommand::Alerts { backend, .. }
+        | BenchCommand::Delivery { backend, .. }
+        | BenchCommand::Pages { backend, .. } => Some(backend.as_str()),
+        BenchCommand::Kb { .. } => None,
     };
+    // The store a benchmark runs on: a scratch SQLite file or a throwaway PostgreSQL database.
+    let url = match backend {
+        Some("sqlite") => format!("sqlite://{}/bench.db", dir.path().display()),
+        Some("postgres") => commandpost::bench::postgres::fresh_database().await,
+        Some(other) => bail!("--backend must be sqlite or postgres, not `{other}`"),
+        None => String::new(),
+    };
+    use commandpost::bench;
     let report = match command {
         BenchCommand::Timers {
             incidents,
-            backend,
             spread,
             window,
-        } => {
-            let url = url(&backend).await?;
-            commandpost::bench::timers::run(&url, incidents, spread, window)
-                .await?
-                .to_string()
-        }
+            ..
+        } => bench::timers::run(&url, incidents, spread, window)
+            .await?
+            .to_string(),
         BenchCommand::Alerts {
             duration,
             incidents,
-            backend,
-        } => {
-            let url = url(&backend).await?;
-            commandpost::bench::alerts::run(&url, duration, incidents)
-                .await?
-                .to_string()
-        }
+            ..
+        } => bench::alerts::run(&url, duration, incidents)
+            .await?
+            .to_string(),
         BenchCommand::Delivery {
             clients,
             updates,
             black_holed,
-            backend,
-        } => {
-            let url = url(&backend).await?;
-            commandpost::bench::delivery::run(&url, clients, updates, black_holed)
-                .await?
-                .to_string()
-        }
+            ..
+        } => bench::delivery::run(&url, clients, updates, black_holed)
+            .await?
+            .to_string(),
         BenchCommand::Pages {
-            incidents,
-            backend,
-            samples,
-        } => {
-            let url = url(&backend).await?;
-            commandpost::bench::pages::run(&url, incidents, samples)
-                .await?
-                .to_string()
-        }
+            incidents, samples, ..
+        } => bench::pages::run(&url, incidents, samples)
+            .await?
+            .to_string(),
         BenchCommand::Kb {
             articles,
             queries,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::{peak_rss_mib, percentile};
+use super::{peak_rss_line, peak_rss_mib, percentile};
 use crate::config::Config;
 use crate::domain::{ClientId, EventKind, Severity};
 use crate::startup;
@@ -55,10 +55,7 @@ impl std::fmt::Display for AlertBenchReport {
             "timers fired meanwhile: {}, lateness p99 {:.0} ms, max {:.0} ms",
             self.timers_fired, self.timer_p99_ms, self.timer_max_ms
         )?;
-        match self.peak_rss_mib {
-            Some(mib) => write!(f, "peak resident memory: {mib:.1} MiB"),
-            None => write!(f, "peak resident memory: unknown on this system"),
-        }
+        write!(f, "{}", peak_rss_line(self.peak_rss_mib))
     }
 }
 

@@ -13,7 +13,7 @@ use axum::Router;
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::{peak_rss_mib, percentile};
+use super::{peak_rss_line, peak_rss_mib, percentile};
 use crate::commands::{Command, IncidentCommand, UserRef};
 use crate::config::Config;
 use crate::domain::UserId;
@@ -54,10 +54,7 @@ impl std::fmt::Display for DeliveryBenchReport {
             "publish to confirmed delivery (healthy): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
             self.p50_ms, self.p99_ms, self.max_ms
         )?;
-        match self.peak_rss_mib {
-            Some(mib) => write!(f, "peak resident memory: {mib:.1} MiB"),
-            None => write!(f, "peak resident memory: unknown on this system"),
-        }
+        write!(f, "{}", peak_rss_line(self.peak_rss_mib))
     }
 }
 

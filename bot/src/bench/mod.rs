@@ -88,6 +88,14 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// "peak resident memory: …", as every benchmark's report ends (or says it cannot know).
+pub fn peak_rss_line(peak_rss_mib: Option<f64>) -> String {
+    match peak_rss_mib {
+        Some(mib) => format!("peak resident memory: {mib:.1} MiB"),
+        None => "peak resident memory: unknown on this system".to_owned(),
+    }
+}
+
 /// The value below which `fraction` of the sorted samples fall.
 pub fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     if sorted.is_empty() {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::{peak_rss_mib, percentile};
+use super::{peak_rss_line, peak_rss_mib, percentile};
 use crate::chat::{ChatPlatform, DeliveryError};
 use crate::config::Config;
 use crate::domain::{ClientId, Severity};
@@ -67,10 +67,7 @@ impl std::fmt::Display for TimerBenchReport {
             "lateness after due: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
             self.delay_p50_ms, self.delay_p99_ms, self.delay_max_ms
         )?;
-        match self.peak_rss_mib {
-            Some(mib) => writeln!(f, "peak resident memory: {mib:.1} MiB")?,
-            None => writeln!(f, "peak resident memory: unknown on this system")?,
-        }
+        writeln!(f, "{}", peak_rss_line(self.peak_rss_mib))?;
         write!(
             f,
             "query that finds due timers (one per tick, whatever the count): {}",

@@ -7,26 +7,7 @@ use super::*;
 use crate::chat::discord::{self, DiscordConfig};
 use crate::chat::slack::SlackConfig;
 use crate::chat::{console, ADAPTERS};
-use crate::config::ConfigError;
-
-fn load(text: &str) -> Result<Config, ConfigError> {
-    load_with_env(text, &[])
-}
-
-fn load_with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    Config::from_toml(
-        text,
-        "test.toml",
-        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())),
-    )
-}
-
-const ONE_CLIENT: &str = r#"
-[[clients]]
-id = "acme"
-name = "Acme Corp"
-slack_status_channel = "C0ACMESTATUS"
-"#;
+use crate::config::tests::{load, load_with_env, ONE_CLIENT};
 
 fn discord_section(extra: &str) -> String {
     format!(

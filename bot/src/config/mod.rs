@@ -270,4 +270,4 @@ impl Config {
 #[cfg(test)]
 mod channels_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -2,11 +2,11 @@ use std::time::Duration;
 
 use super::*;
 
-fn load(text: &str) -> Result<Config, ConfigError> {
+pub(crate) fn load(text: &str) -> Result<Config, ConfigError> {
     Config::from_toml(text, "test.toml", Vec::new())
 }
 
-fn load_with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+pub(crate) fn load_with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_toml(
         text,
         "test.toml",
@@ -14,7 +14,7 @@ fn load_with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigErro
     )
 }
 
-const ONE_CLIENT: &str = r#"
+pub(crate) const ONE_CLIENT: &str = r#"
 [[clients]]
 id = "acme"
 name = "Acme Corp"

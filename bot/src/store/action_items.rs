@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, Row};
 
-use super::StoreError;
+use super::{sql::rows_of_incident, StoreError};
 use crate::domain::review::ActionItem;
 use crate::domain::IncidentId;
 
@@ -37,26 +37,19 @@ pub async fn list(
     conn: &mut AnyConnection,
     id: &IncidentId,
 ) -> Result<Vec<ActionItem>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT description, owner, due_date FROM action_items WHERE incident_id = $1 ORDER BY position",
-    )
-    .bind(id.as_str())
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let due: Option<String> = row.try_get("due_date")?;
-            Ok(ActionItem {
-                description: row.try_get("description")?,
-                owner: row.try_get("owner")?,
-                due: due
-                    .map(|d| {
-                        NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|e| {
-                            StoreError::Corrupt(format!("action item due date {d}: {e}"))
-                        })
-                    })
-                    .transpose()?,
-            })
+    let sql = "SELECT description, owner, due_date FROM action_items WHERE incident_id = $1 ORDER BY position";
+    rows_of_incident(conn, sql, id, |row| {
+        let due: Option<String> = row.try_get("due_date")?;
+        Ok(ActionItem {
+            description: row.try_get("description")?,
+            owner: row.try_get("owner")?,
+            due: due
+                .map(|d| {
+                    NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|e| StoreError::Corrupt(format!("action item due date {d}: {e}")))
+                })
+                .transpose()?,
         })
-        .collect()
+    })
+    .await
 }

@@ -44,33 +44,42 @@ fn state_of(text: &str) -> Result<ReviewState, StoreError> {
     ReviewState::parse(text).ok_or_else(|| corrupt("state", text))
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds what an edit can change, as `$1`–`$12` of both the insert and the update.
+fn bind_editable<'q>(query: AnyQuery<'q>, p: &'q Postmortem) -> AnyQuery<'q> {
+    let s = &p.sections;
+    query
+        .bind(p.state.as_str())
+        .bind(s.summary.as_str())
+        .bind(s.impact.as_str())
+        .bind(s.contributing_factors.as_str())
+        .bind(s.went_well.as_str())
+        .bind(s.internal_notes.as_str())
+        .bind(s.client_summary.as_str())
+        .bind(p.reviewer.as_ref().map(|u| u.as_str().to_owned()))
+        .bind(p.approved_at.map(millis))
+        .bind(p.published_at.map(millis))
+        .bind(millis(p.updated_at))
+        .bind(p.updated_by.as_ref().map(|u| u.as_str().to_owned()))
+}
+
 /// Writes the draft unless the incident already has a postmortem.
 pub async fn insert(conn: &mut AnyConnection, p: &Postmortem) -> Result<(), StoreError> {
-    let s = &p.sections;
-    sqlx::query(
-        "INSERT INTO postmortems (incident_id, client, state, summary, impact, contributing_factors, went_well, \
-         internal_notes, client_summary, reviewer, approved_at, published_at, created_at, updated_at, updated_by, version) \
+    let query = sqlx::query(
+        "INSERT INTO postmortems (state, summary, impact, contributing_factors, went_well, internal_notes, \
+         client_summary, reviewer, approved_at, published_at, updated_at, updated_by, incident_id, client, \
+         created_at, version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (incident_id) DO NOTHING",
-    )
-    .bind(p.incident_id.as_str())
-    .bind(p.client.as_str())
-    .bind(p.state.as_str())
-    .bind(s.summary.as_str())
-    .bind(s.impact.as_str())
-    .bind(s.contributing_factors.as_str())
-    .bind(s.went_well.as_str())
-    .bind(s.internal_notes.as_str())
-    .bind(s.client_summary.as_str())
-    .bind(p.reviewer.as_ref().map(|u| u.as_str().to_owned()))
-    .bind(p.approved_at.map(millis))
-    .bind(p.published_at.map(millis))
-    .bind(millis(p.created_at))
-    .bind(millis(p.updated_at))
-    .bind(p.updated_by.as_ref().map(|u| u.as_str().to_owned()))
-    .bind(p.version)
-    .execute(conn)
-    .await?;
+    );
+    bind_editable(query, p)
+        .bind(p.incident_id.as_str())
+        .bind(p.client.as_str())
+        .bind(millis(p.created_at))
+        .bind(p.version)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -80,28 +89,16 @@ pub async fn update(
     p: &Postmortem,
     expected_version: i64,
 ) -> Result<bool, StoreError> {
-    let s = &p.sections;
-    let result = sqlx::query(
+    let query = sqlx::query(
         "UPDATE postmortems SET state = $1, summary = $2, impact = $3, contributing_factors = $4, went_well = $5, \
          internal_notes = $6, client_summary = $7, reviewer = $8, approved_at = $9, published_at = $10, \
          updated_at = $11, updated_by = $12, version = version + 1 WHERE incident_id = $13 AND version = $14",
-    )
-    .bind(p.state.as_str())
-    .bind(s.summary.as_str())
-    .bind(s.impact.as_str())
-    .bind(s.contributing_factors.as_str())
-    .bind(s.went_well.as_str())
-    .bind(s.internal_notes.as_str())
-    .bind(s.client_summary.as_str())
-    .bind(p.reviewer.as_ref().map(|u| u.as_str().to_owned()))
-    .bind(p.approved_at.map(millis))
-    .bind(p.published_at.map(millis))
-    .bind(millis(p.updated_at))
-    .bind(p.updated_by.as_ref().map(|u| u.as_str().to_owned()))
-    .bind(p.incident_id.as_str())
-    .bind(expected_version)
-    .execute(&mut *conn)
-    .await?;
+    );
+    let result = bind_editable(query, p)
+        .bind(p.incident_id.as_str())
+        .bind(expected_version)
+        .execute(&mut *conn)
+        .await?;
     if result.rows_affected() == 0 {
         return Ok(false);
     }
@@ -200,8 +197,6 @@ fn conditions(filter: &ReviewFilter, for_rows: bool) -> (String, Vec<Param>) {
     };
     (sql, params)
 }
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind_all<'q>(mut query: AnyQuery<'q>, params: &[Param]) -> AnyQuery<'q> {
     for param in params {

@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    sql::{from_millis, millis},
+    sql::{from_millis, millis, rows_of_incident},
     StoreError,
 };
 use crate::domain::review::ReviewComment;
@@ -26,20 +26,14 @@ pub async fn list(
     conn: &mut AnyConnection,
     id: &IncidentId,
 ) -> Result<Vec<ReviewComment>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT author, body, at FROM review_comments WHERE incident_id = $1 ORDER BY id",
-    )
-    .bind(id.as_str())
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ReviewComment {
-                incident_id: id.clone(),
-                author: UserId::new(row.try_get::<String, _>("author")?),
-                body: row.try_get("body")?,
-                at: from_millis(row.try_get("at")?)?,
-            })
+    let sql = "SELECT author, body, at FROM review_comments WHERE incident_id = $1 ORDER BY id";
+    rows_of_incident(conn, sql, id, |row| {
+        Ok(ReviewComment {
+            incident_id: id.clone(),
+            author: UserId::new(row.try_get::<String, _>("author")?),
+            body: row.try_get("body")?,
+            at: from_millis(row.try_get("at")?)?,
         })
-        .collect()
+    })
+    .await
 }

@@ -23,6 +23,17 @@ pub fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms} is out of range")))
 }
 
+/// The rows `sql` (with the incident's id as `$1`) selects, each decoded by `decode`.
+pub async fn rows_of_incident<T>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    id: &IncidentId,
+    decode: impl Fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let rows = sqlx::query(sql).bind(id.as_str()).fetch_all(conn).await?;
+    rows.iter().map(decode).collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,

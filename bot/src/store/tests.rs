@@ -63,6 +63,22 @@ pub(super) async fn declare(store: &dyn Store, client: &str, at: DateTime<Utc>) 
     incident
 }
 
+/// Commits one more event on a freshly declared incident (version 1), with nothing to deliver.
+async fn commit_after_declaring(store: &dyn Store, incident: &Incident, event: TimelineEvent) {
+    let mut next = incident.clone();
+    next.apply(&event);
+    store
+        .commit(Change {
+            incident: next,
+            expected_version: 1,
+            events: vec![event],
+            deliveries: vec![],
+            timer_at: None,
+        })
+        .await
+        .unwrap();
+}
+
 async fn ids_are_sequential_per_year(store: &dyn Store) {
     let first = declare(store, "acme", t0()).await;
     let second = declare(store, "globex", t0()).await;
@@ -124,18 +140,7 @@ async fn rooms_find_their_incident(store: &dyn Store) {
             brief: None,
         },
     };
-    let mut next = incident.clone();
-    next.apply(&opened);
-    store
-        .commit(Change {
-            incident: next,
-            expected_version: 1,
-            events: vec![opened],
-            deliveries: vec![],
-            timer_at: None,
-        })
-        .await
-        .unwrap();
+    commit_after_declaring(store, &incident, opened).await;
     let found = store
         .incident_by_room("slack", "C0ROOM")
         .await
@@ -191,18 +196,7 @@ async fn listing_filters_by_client_and_state(store: &dyn Store) {
     let acme = declare(store, "acme", t0()).await;
     declare(store, "globex", t0()).await;
     let resolved = acme.resolve(&alice(), None, None, t0()).unwrap();
-    let mut next = acme.clone();
-    next.apply(&resolved);
-    store
-        .commit(Change {
-            incident: next,
-            expected_version: 1,
-            events: vec![resolved],
-            deliveries: vec![],
-            timer_at: None,
-        })
-        .await
-        .unwrap();
+    commit_after_declaring(store, &acme, resolved).await;
     let all = store.incidents(&IncidentFilter::default()).await.unwrap();
     assert_eq!(all.len(), 2);
     let open = store

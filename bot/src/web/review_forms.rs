@@ -54,9 +54,20 @@ async fn postmortem_for(
     Ok((id, postmortem))
 }
 
-/// Refuses a form made from an older version of the postmortem.
-fn stale(form: &Fields, postmortem: &Postmortem) -> bool {
-    field(form, "version").and_then(|v| v.parse::<i64>().ok()) != Some(postmortem.version)
+/// As `postmortem_for`, for a form that changes the postmortem: one made from an older version
+/// of it is refused, so nobody overwrites a change they have not seen.
+async fn current_postmortem(
+    state: &PagesState,
+    manager: &Manager,
+    id: &str,
+    form: &Fields,
+) -> Result<(IncidentId, Postmortem), Response> {
+    let (id, postmortem) = postmortem_for(state, manager, id, form).await?;
+    let version = field(form, "version").and_then(|v| v.parse::<i64>().ok());
+    if version != Some(postmortem.version) {
+        return Err(refuse(state, manager, &id, StatusCode::CONFLICT, STALE).await);
+    }
+    Ok((id, postmortem))
 }
 
 const STALE: &str = "Someone changed this postmortem after you opened it, so nothing was saved. Their version is below; make your change again.";
@@ -98,13 +109,10 @@ pub async fn save(
     Path(id): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let (id, postmortem) = match postmortem_for(&state, &manager, &id, &form).await {
+    let (id, postmortem) = match current_postmortem(&state, &manager, &id, &form).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if stale(&form, &postmortem) {
-        return refuse(&state, &manager, &id, StatusCode::CONFLICT, STALE).await;
-    }
     let text = |name: &str| field(&form, name).unwrap_or_default().to_owned();
     let sections = Sections {
         summary: text("summary"),
@@ -140,13 +148,10 @@ pub async fn transition(
     Path(id): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
-    let (id, postmortem) = match postmortem_for(&state, &manager, &id, &form).await {
+    let (id, postmortem) = match current_postmortem(&state, &manager, &id, &form).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if stale(&form, &postmortem) {
-        return refuse(&state, &manager, &id, StatusCode::CONFLICT, STALE).await;
-    }
     let requested = field(&form, "to").unwrap_or_default();
     let Some(move_to) = Transition::parse(requested) else {
         return refuse(

@@ -131,6 +131,44 @@ fn check_warns_that_discord_without_responder_roles_is_managers_only() {
 }
 
 #[test]
+fn check_names_the_line_and_key_of_a_platform_sections_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    // Line numbers below count from the end of CONFIG.
+    let first = CONFIG.lines().count() + 1;
+    let weak = "[slack]\nbot_token = \"xoxb-1\"\nsigning_secret = \"hunter2-7f3a\"\noncall_channel = \"C0ONCALL\"\n";
+    std::fs::write(dir.path().join("weak.toml"), format!("{CONFIG}{weak}")).unwrap();
+    let out = commandpost(&["check", "--config", "weak.toml"], dir.path());
+    let printed = text(&out);
+    assert!(!out.status.success(), "{printed}");
+    let line = first + 2;
+    assert!(
+        printed.contains(&format!(
+            "weak.toml:{line}: slack.signing_secret: is too short"
+        )),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("hunter2"),
+        "a secret was printed: {printed}"
+    );
+
+    let mistyped = format!(
+        "[discord]\napplication_id = \"1\"\npublic_key = \"{}\"\nbot_token = \"t\"\nguild_id = \"2\"\noncall_channel = \"3\"\ngateway = \"yes\"\n",
+        "ab".repeat(32)
+    );
+    std::fs::write(dir.path().join("typed.toml"), format!("{CONFIG}{mistyped}")).unwrap();
+    let out = commandpost(&["check", "--config", "typed.toml"], dir.path());
+    let printed = text(&out);
+    assert!(!out.status.success(), "{printed}");
+    let line = first + 6;
+    assert!(
+        printed.contains(&format!("typed.toml:{line}: discord.gateway: ")),
+        "{printed}"
+    );
+}
+
+#[test]
 fn migrate_creates_the_database_and_a_corrupt_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());

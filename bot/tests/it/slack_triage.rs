@@ -309,6 +309,13 @@ async fn a_plain_message_in_a_support_channel_is_triaged_once() {
     t.h.event(&chatter, None).await;
     assert!(t.h.fake.ephemerals_in(ONCALL).is_empty());
     assert_eq!(t.h.fake.calls_to("chat.postEphemeral").len(), 1);
+
+    // A private support channel (`message.groups`, as Slack Connect channels often are) too.
+    let mut private = message_event("Ev0PLAIN3", BOB, ACME_SUPPORT, "vpn will not connect");
+    private["event"]["channel_type"] = json!("group");
+    assert_eq!(t.h.event(&private, None).await.status(), 200);
+    let answers = ephemerals_to(&t, ACME_SUPPORT, BOB);
+    assert!(answers[0].0.contains("VPN will not connect"), "{answers:?}");
     t.done();
 }
 

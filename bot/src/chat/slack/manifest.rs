@@ -28,6 +28,10 @@ pub const SCOPES: &[(&str, &str)] = &[
     ),
     ("commands", "the /incident and /help commands"),
     (
+        "groups:history",
+        "messages in private client support channels (Slack Connect channels often are), for triage",
+    ),
+    (
         "im:write",
         "open a direct message to send a manager the review sign-in link",
     ),
@@ -43,7 +47,7 @@ pub const SCOPES: &[(&str, &str)] = &[
 ];
 
 /// Events the bot subscribes to.
-pub const EVENTS: &[&str] = &["app_mention", "message.channels"];
+pub const EVENTS: &[&str] = &["app_mention", "message.channels", "message.groups"];
 
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -142,6 +146,7 @@ mod tests {
         "channels:history",  // the message.channels event (support channels)
         "chat:write.public", // chat.postMessage to a status channel the bot was not invited to
         "commands",          // slash commands
+        "groups:history",    // the message.groups event (private support channels)
     ];
 
     fn config() -> Config {

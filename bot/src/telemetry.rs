@@ -190,29 +190,13 @@ fn colour_on_stderr() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use secrecy::SecretString;
 
     use super::*;
-
-    /// Log lines written into memory.
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::testing::Written;
 
     fn logged(format: LogFormat, ansi: bool) -> String {
-        let lines = Lines::default();
+        let lines = Written::default();
         let sink = lines.clone();
         let subscriber = subscriber(
             tracing_subscriber::EnvFilter::new("info"),
@@ -233,8 +217,7 @@ mod tests {
             let _incident = incident.enter();
             tracing::info!(token = ?secret, "incident declared");
         });
-        let bytes = lines.0.lock().unwrap().clone();
-        String::from_utf8(bytes).unwrap()
+        lines.text()
     }
 
     #[test]

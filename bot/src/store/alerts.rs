@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{any::AnyRow, Row};
+use tracing::instrument;
 
 use super::sql::{from_millis, millis};
 use super::{outbox, SqlStore, StoreError};
@@ -88,6 +89,7 @@ fn group(row: &AnyRow) -> Result<AlertGroup, StoreError> {
 
 #[async_trait]
 impl AlertStore for SqlStore {
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn record_alert(
         &self,
         client: &ClientId,
@@ -114,6 +116,7 @@ impl AlertStore for SqlStore {
         group(&row)
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn alert_group(&self, id: i64) -> Result<Option<AlertGroup>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM alert_groups WHERE id = $1"))
             .bind(id)
@@ -122,6 +125,7 @@ impl AlertStore for SqlStore {
         row.as_ref().map(group).transpose()
     }
 
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn last_proposal(
         &self,
         client: &ClientId,
@@ -142,6 +146,7 @@ impl AlertStore for SqlStore {
         .transpose()
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn propose_alert(
         &self,
         group_id: i64,
@@ -164,6 +169,7 @@ impl AlertStore for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %incident))]
     async fn link_alert_group(
         &self,
         group_id: i64,

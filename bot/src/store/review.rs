@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tracing::instrument;
 
 use super::sessions::Session;
 use super::sign_ins::SignInLink;
@@ -82,6 +83,7 @@ pub trait ReviewStore: Send + Sync + 'static {
 
 #[async_trait]
 impl ReviewStore for SqlStore {
+    #[instrument(level = "debug", skip_all, fields(incident = %change.incident.id))]
     async fn commit_resolution(
         &self,
         change: Change,
@@ -95,11 +97,13 @@ impl ReviewStore for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %id))]
     async fn postmortem(&self, id: &IncidentId) -> Result<Option<Postmortem>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         postmortems::get(&mut conn, id).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %postmortem.incident_id))]
     async fn save_postmortem(
         &self,
         postmortem: &Postmortem,
@@ -117,16 +121,19 @@ impl ReviewStore for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %comment.incident_id))]
     async fn add_review_comment(&self, comment: &ReviewComment) -> Result<(), StoreError> {
         let mut conn = self.pool().acquire().await?;
         review_comments::insert(&mut conn, comment).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %id))]
     async fn review_comments(&self, id: &IncidentId) -> Result<Vec<ReviewComment>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         review_comments::list(&mut conn, id).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %change.incident.id))]
     async fn commit_publication(
         &self,
         change: Change,
@@ -143,6 +150,7 @@ impl ReviewStore for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn review_page(
         &self,
         filter: &ReviewFilter,
@@ -153,6 +161,7 @@ impl ReviewStore for SqlStore {
         postmortems::page(&mut conn, filter, offset, limit).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn client_incidents(
         &self,
         client: &ClientId,
@@ -163,6 +172,7 @@ impl ReviewStore for SqlStore {
         reports::incidents(&mut conn, client, from, to).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn client_timelines(
         &self,
         client: &ClientId,
@@ -173,16 +183,19 @@ impl ReviewStore for SqlStore {
         reports::timelines(&mut conn, client, from, to).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn create_sign_in(&self, link: &SignInLink) -> Result<(), StoreError> {
         let mut conn = self.pool().acquire().await?;
         sign_ins::insert(&mut conn, link).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn sign_in_link(&self, token_hash: &str) -> Result<Option<SignInLink>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         sign_ins::get(&mut conn, token_hash).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn redeem_sign_in(
         &self,
         token_hash: &str,
@@ -214,6 +227,7 @@ impl ReviewStore for SqlStore {
         Ok(Some(link))
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn session(
         &self,
         token_hash: &str,
@@ -223,6 +237,7 @@ impl ReviewStore for SqlStore {
         sessions::get(&mut conn, token_hash, now).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn end_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let mut conn = self.pool().acquire().await?;
         sessions::delete(&mut conn, token_hash).await

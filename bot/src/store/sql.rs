@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AnyPool, Executor};
+use tracing::instrument;
 
 use super::{
     backend::Backend, events, incidents, outbox, status, timeline, triage, Change, IncidentFilter,
@@ -115,22 +116,26 @@ pub(super) fn change_time(change: &Change) -> DateTime<Utc> {
 
 #[async_trait]
 impl Store for SqlStore {
+    #[instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> Result<(), StoreError> {
         self.backend.migrator().run(&self.pool).await?;
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<(), StoreError> {
         self.pool.execute("SELECT 1").await?;
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn next_incident_id(&self, year: i32) -> Result<IncidentId, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let number = incidents::next_number(&mut conn, year).await?;
         Ok(IncidentId::new(year, number))
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %change.incident.id))]
     async fn commit(&self, change: Change) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         write_change(&mut tx, &change, change_time(&change)).await?;
@@ -139,11 +144,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %id))]
     async fn incident(&self, id: &IncidentId) -> Result<Option<Versioned>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         incidents::get(&mut conn, id).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn incident_by_room(
         &self,
         platform: &str,
@@ -153,16 +160,19 @@ impl Store for SqlStore {
         incidents::by_room(&mut conn, platform, room).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         incidents::list(&mut conn, filter).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %id))]
     async fn timeline(&self, id: &IncidentId) -> Result<Vec<TimelineEvent>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         timeline::list(&mut conn, id).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn due_timers(
         &self,
         now: DateTime<Utc>,
@@ -172,21 +182,25 @@ impl Store for SqlStore {
         incidents::due(&mut conn, now, limit).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn next_timer_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         incidents::next_timer(&mut conn).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn overdue_incidents(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         incidents::overdue(&mut conn, now).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn already_handled(&self, platform: &str, event_id: &str) -> Result<bool, StoreError> {
         let mut conn = self.pool.acquire().await?;
         events::seen(&mut conn, platform, event_id).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn first_sighting(
         &self,
         platform: &str,
@@ -197,6 +211,7 @@ impl Store for SqlStore {
         events::first_sighting(&mut conn, platform, event_id, now).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn claim_deliveries(
         &self,
         worker: &str,
@@ -210,6 +225,7 @@ impl Store for SqlStore {
         Ok(items)
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn extend_claim(
         &self,
         item: &OutboxItem,
@@ -220,6 +236,7 @@ impl Store for SqlStore {
         outbox::extend(&mut conn, item, now, lease).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn delivery_succeeded(
         &self,
         item: &OutboxItem,
@@ -237,6 +254,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn delivery_failed(
         &self,
         item: &OutboxItem,
@@ -254,11 +272,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn outbox_backlog(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         outbox::backlog(&mut conn, now).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn outbox_pending_by_lane(
         &self,
     ) -> Result<Vec<(String, i64, DateTime<Utc>)>, StoreError> {
@@ -266,11 +286,13 @@ impl Store for SqlStore {
         outbox::pending_by_lane(&mut conn).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %incident))]
     async fn pending_deliveries(&self, incident: &IncidentId) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         outbox::pending_count(&mut conn, incident).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn enqueue_private(
         &self,
         delivery: &Delivery,
@@ -280,6 +302,7 @@ impl Store for SqlStore {
         outbox::enqueue(&mut conn, None, None, None, delivery, now).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(incident = %change.incident.id))]
     async fn commit_linking(&self, change: Change, requests: &[i64]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         // The incident first (the link references it); a concurrent declare then waits on the
@@ -291,11 +314,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn add_status_post(&self, post: &StatusPost) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         status::insert(&mut conn, post).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn status_posts(
         &self,
         client: &ClientId,

@@ -1,4 +1,4 @@
-//! Support for tests of this crate and of its users: throwaway databases.
+//! Support for tests of this crate and of its users: throwaway databases, captured output.
 
 pub mod app;
 pub mod console;
@@ -9,7 +9,32 @@ pub mod process;
 pub mod recording;
 pub mod webhook;
 
+use std::sync::{Arc, Mutex};
+
 use crate::store::{SqlStore, Store};
+
+/// Bytes written into memory (a log subscriber's writer), shared with whoever reads them.
+#[derive(Clone, Default)]
+pub struct Written(pub Arc<Mutex<Vec<u8>>>);
+
+impl Written {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl std::io::Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// A migrated SQLite store in a temporary directory that lives as long as the returned guard.
 pub async fn sqlite_store() -> (SqlStore, tempfile::TempDir) {

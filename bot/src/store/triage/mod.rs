@@ -6,6 +6,7 @@ mod table;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tracing::instrument;
 
 use super::{events, outbox, SqlStore, StoreError};
 use crate::domain::triage::{NewTriageRequest, TriageChange, TriageRequest};
@@ -59,6 +60,7 @@ pub trait TriageStore: Send + Sync + 'static {
 
 #[async_trait]
 impl TriageStore for SqlStore {
+    #[instrument(level = "debug", skip_all)]
     async fn create_triage_request(
         &self,
         new: NewTriageRequest,
@@ -83,11 +85,13 @@ impl TriageStore for SqlStore {
         Ok(request)
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn triage_request(&self, id: i64) -> Result<Option<TriageRequest>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         table::get(&mut conn, id).await
     }
 
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn recent_triage_requests(
         &self,
         client: &ClientId,
@@ -97,6 +101,7 @@ impl TriageStore for SqlStore {
         table::recent(&mut conn, client, since).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn apply_triage_change(
         &self,
         request: &TriageRequest,
@@ -118,6 +123,7 @@ impl TriageStore for SqlStore {
         Ok(true)
     }
 
+    #[instrument(level = "debug", skip_all, fields(client = %client))]
     async fn alert_burst(
         &self,
         client: &ClientId,
@@ -134,6 +140,7 @@ impl TriageStore for SqlStore {
         Ok(())
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn learned_phrasings(
         &self,
         client: Option<&ClientId>,
@@ -142,6 +149,7 @@ impl TriageStore for SqlStore {
         learned::list(&mut conn, client).await
     }
 
+    #[instrument(level = "debug", skip_all)]
     async fn forget_phrasing(&self, id: i64) -> Result<bool, StoreError> {
         let mut conn = self.pool().acquire().await?;
         learned::remove(&mut conn, id).await

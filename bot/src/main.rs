@@ -236,6 +236,7 @@ async fn run_console(mut config: Config, sample: bool) -> anyhow::Result<ExitCod
     let app = App::build(config, clock, Some(output.clone()), Vec::new()).await?;
     let (stop, stopped) = watch::channel(false);
     let workers = app.spawn_workers(stopped.clone());
+    let knowledge = app.spawn_knowledge_watcher(stopped.clone());
     let web = match startup::bind(listen).await {
         Ok(listener) => {
             output.info(&format!(
@@ -260,6 +261,7 @@ async fn run_console(mut config: Config, sample: bool) -> anyhow::Result<ExitCod
     }
     let _ = stop.send(true);
     let _ = workers.await;
+    let _ = knowledge.await;
     if let Some(web) = web {
         let _ = web.await;
     }
@@ -283,6 +285,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     tracing::info!(addr = %metrics_listener.local_addr()?, "metrics listening");
     let (stop, stopped) = watch::channel(false);
     let workers = app.spawn_workers(stopped.clone());
+    let knowledge = app.spawn_knowledge_watcher(stopped.clone());
     let connections = app.spawn_connections(stopped.clone());
     let metrics_web = tokio::spawn(startup::serve_http(
         metrics_listener,
@@ -294,6 +297,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     tracing::info!("shutting down: finishing work in flight");
     let _ = stop.send(true);
     let _ = workers.await;
+    let _ = knowledge.await;
     for connection in connections {
         let _ = connection.await;
     }

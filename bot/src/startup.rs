@@ -165,6 +165,14 @@ impl App {
         })
     }
 
+    /// Reloads the knowledge base when its files change or on SIGHUP, until shutdown.
+    pub fn spawn_knowledge_watcher(
+        &self,
+        shutdown: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        self.engine.knowledge().clone().spawn_watcher(shutdown)
+    }
+
     /// The public HTTP endpoints: health, pages, and each enabled platform's inbound routes.
     pub fn router(&self) -> axum::Router {
         web::router(self.web_state()).merge(crate::chat::inbound_routes(&self.engine))

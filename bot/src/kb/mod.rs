@@ -206,24 +206,29 @@ impl Knowledge {
         let now = newest_change(&self.dir);
         let last = self.stamp.read().map(|s| *s).unwrap_or(None);
         if now != last {
-            for problem in self.reload() {
-                warn!(%problem, "knowledge base problem");
-            }
+            self.reload_logging_problems();
             true
         } else {
             false
         }
     }
 
-    /// Watches for changes (polling) and SIGHUP until shutdown.
+    fn reload_logging_problems(&self) {
+        for problem in self.reload() {
+            warn!(%problem, "knowledge base problem");
+        }
+    }
+
+    /// Watches for changes (polling) and SIGHUP until shutdown. The signal handler is in place
+    /// when this returns, so a SIGHUP sent after start-up reloads instead of ending the process.
     pub fn spawn_watcher(
         self: Arc<Self>,
         mut shutdown: watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
+        #[cfg(unix)]
+        let mut hangup =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         tokio::spawn(async move {
-            #[cfg(unix)]
-            let mut hangup =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
             loop {
                 #[cfg(unix)]
                 let hup = async {
@@ -236,9 +241,16 @@ impl Knowledge {
                 };
                 #[cfg(not(unix))]
                 let hup = std::future::pending::<()>();
+                // Reading the folder and rebuilding the index are blocking work (seconds for a
+                // large base with a model): off the threads that answer chat.
+                let this = self.clone();
                 tokio::select! {
-                    _ = tokio::time::sleep(POLL) => { self.reload_if_changed(); }
-                    _ = hup => { self.reload(); }
+                    _ = tokio::time::sleep(POLL) => {
+                        let _ = tokio::task::spawn_blocking(move || this.reload_if_changed()).await;
+                    }
+                    _ = hup => {
+                        let _ = tokio::task::spawn_blocking(move || this.reload_logging_problems()).await;
+                    }
                     _ = shutdown.changed() => {}
                 }
                 if *shutdown.borrow() {

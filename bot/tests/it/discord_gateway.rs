@@ -68,12 +68,44 @@ async fn the_gateway_answers_interactions_and_hands_support_messages_to_triage()
         reply.body
     );
     // The workers run here: the room opens without the test's help.
-    h.wait_for("the incident channel", |fake| {
+    h.wait_for("the incident channel with its brief pinned", |fake| {
         fake.channels()
             .iter()
-            .any(|c| c.name.ends_with("-acme-gateway-test"))
+            .any(|c| c.name.ends_with("-acme-gateway-test") && !c.pins.is_empty())
     })
     .await;
+
+    // A button on the brief clicked over the gateway is the same command as over HTTP.
+    let room = h.room().unwrap();
+    let brief = h
+        .fake
+        .messages_in(&room.id)
+        .into_iter()
+        .find(|m| m.id == room.pins[0])
+        .unwrap();
+    let took = click(BOB, &room.id, Some(&brief), "cp:take_comms", &[]);
+    h.fake.gateway_dispatch("INTERACTION_CREATE", took.clone());
+    let took_id = took["id"].as_str().unwrap();
+    h.wait_for("the click's callback", |fake| {
+        fake.interaction_replies()
+            .iter()
+            .any(|r| r.interaction_id == took_id)
+    })
+    .await;
+    let answer = h
+        .fake
+        .interaction_replies()
+        .into_iter()
+        .find(|r| r.interaction_id == took_id)
+        .unwrap();
+    assert!(
+        answer
+            .body
+            .to_string()
+            .contains(&format!("<@{BOB}> is now comms")),
+        "{}",
+        answer.body
+    );
 
     let before = support_messages_seen(&h).await;
     h.fake.gateway_dispatch(

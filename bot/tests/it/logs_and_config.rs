@@ -282,3 +282,61 @@ fn check_names_file_line_and_key_for_every_config_problem() {
     let out = commandpost(&["check", "--config", "syntax.toml"], dir.path(), &[]);
     assert!(text(&out).contains("syntax.toml:1: "), "{}", text(&out));
 }
+
+/// Polls `condition` until it holds; the bound only stops a hang (nothing here measures time).
+fn eventually(serve: &ServeProcess, what: &str, condition: impl Fn(&str) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !condition(&serve.log()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} never happened:\n{}",
+            serve.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_reloads_the_knowledge_base_on_sighup_and_when_a_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = serve_config(dir.path(), "kb_dir = \"kb\"");
+    let article = |title: &str| {
+        format!(
+            "---\ntitle: {title}\nclients: [all]\ntags: [it]\n---\nTry turning it off and on.\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("kb/vpn.md"),
+        article("VPN will not connect"),
+    )
+    .unwrap();
+    let mut serve = ServeProcess::start(
+        Path::new(BINARY),
+        &dir.path().join("commandpost.toml"),
+        port,
+        &dir.path().join("serve.log"),
+        &[],
+    );
+    serve.wait_healthy(Duration::from_secs(30));
+    let reloads = |log: &str| log.matches("knowledge base reloaded").count();
+    assert_eq!(reloads(&serve.log()), 0, "{}", serve.log());
+
+    // Nothing changed on disk, so only the signal can cause this reload; the process lives on.
+    serve.signal("HUP");
+    eventually(&serve, "a reload on SIGHUP", |log| reloads(log) == 1);
+    assert!(serve.log().contains("articles=1"), "{}", serve.log());
+
+    // A new article is picked up without a signal.
+    std::fs::write(
+        dir.path().join("kb/printer.md"),
+        article("Printer is offline"),
+    )
+    .unwrap();
+    eventually(&serve, "a reload after a new file", |log| {
+        reloads(log) == 2 && log.contains("articles=2")
+    });
+
+    serve.signal("TERM");
+    let status = serve.wait_exit(Duration::from_secs(20));
+    assert!(status.success(), "exit {status}:\n{}", serve.log());
+}

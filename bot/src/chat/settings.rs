@@ -27,16 +27,6 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         Config::from_toml_with(text, origin, None, vars, &sections())
     }
-
-    /// As `from_toml`, with relative paths of the text resolved against `base` when given.
-    pub fn from_toml_in(
-        text: &str,
-        origin: &str,
-        base: Option<&Path>,
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Config, ConfigError> {
-        Config::from_toml_with(text, origin, base, vars, &sections())
-    }
 }
 
 #[cfg(test)]

@@ -154,14 +154,6 @@ impl Knowledge {
         self.learned.read().map(|l| l.clone()).unwrap_or_default()
     }
 
-    /// Replaces the learned phrasings (after one was removed) and searches with them.
-    pub fn set_learned(&self, phrasings: Vec<Phrasing>) {
-        if let Ok(mut learned) = self.learned.write() {
-            *learned = phrasings;
-        }
-        self.reload();
-    }
-
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -189,3 +189,33 @@ fn an_oncall_channel_that_is_a_clients_channel_is_refused() {
     assert!(printed.contains("slack.oncall_channel"), "{printed}");
     assert!(printed.contains("client `acme`"), "{printed}");
 }
+
+/// Every TOML example in the README, in order.
+fn readme_examples() -> Vec<&'static str> {
+    let readme = include_str!("../../../README.md");
+    readme
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_readmes_examples_name_only_keys_the_configuration_reads() {
+    let examples = readme_examples();
+    assert!(examples.len() >= 5, "{} examples", examples.len());
+    for example in &examples {
+        // Placeholders (`"..."`) may fail the value checks and fragments may lack a client's
+        // name, but a key or a type the configuration does not know is a README out of date.
+        match load(example) {
+            Ok(_) | Err(ConfigError::Invalid { .. }) => {}
+            Err(ConfigError::Parse { message, .. }) if message.starts_with("missing field") => {}
+            Err(error) => panic!("{error}\nin the README example:\n{example}"),
+        }
+    }
+    // The configuration reference and the section after it make a whole, valid configuration.
+    let reference = format!("{}{}", examples[0], examples[1]);
+    if let Err(error) = load(&reference) {
+        panic!("{error}\nin:\n{reference}");
+    }
+}

@@ -31,8 +31,7 @@ impl Search {
         let kb = match &self.model {
             Some(dir) => {
                 let model = Arc::new(Embedder::load(dir)?);
-                kb.with_model(model, Some(&crate::kb::embedding_cache(&self.kb_dir)))?
-                    .0
+                with_cached_model(kb, model, &self.kb_dir)?
             }
             None => kb,
         };
@@ -53,6 +52,20 @@ impl Search {
     }
 }
 
+/// Adds search by meaning, with the embeddings cached beside the articles; a cache that cannot be
+/// written is a warning (the next run embeds again), not a failure.
+fn with_cached_model(
+    kb: KnowledgeBase,
+    model: Arc<Embedder>,
+    kb_dir: &Path,
+) -> anyhow::Result<KnowledgeBase> {
+    let (kb, stats) = kb.with_model(model, Some(&crate::kb::embedding_cache(kb_dir)))?;
+    if let Some(error) = stats.write_error {
+        eprintln!("warning: the embedding cache could not be written: {error}");
+    }
+    Ok(kb)
+}
+
 /// Runs the evaluation set words-only and hybrid (with `model`): top-1/top-3 on answerable
 /// questions, correct escalation and leaks, per split.
 pub fn eval(kb_dir: &Path, questions: &Path, model: &Path) -> anyhow::Result<String> {
@@ -66,7 +79,7 @@ pub fn eval(kb_dir: &Path, questions: &Path, model: &Path) -> anyhow::Result<Str
     let model = Arc::new(Embedder::load(model).map_err(|e| {
         anyhow::anyhow!("{e} (fetch the bundled model with scripts/fetch-model, or pass --model)")
     })?);
-    let (kb, _) = kb.with_model(model, Some(&crate::kb::embedding_cache(kb_dir)))?;
+    let kb = with_cached_model(kb, model, kb_dir)?;
     let hybrid = evaluate(&kb, &questions);
     let mut out = format!(
         "{:<6} {:<7} {:>10} {:>6} {:>6} {:>13} {:>11} {:>6}\n",

@@ -122,7 +122,12 @@ impl App {
             .into_iter()
             .map(|p| (p.client.to_string(), p.slug, p.question))
             .collect();
-        let knowledge = Arc::new(Knowledge::open(&config.kb_dir, model, learned));
+        let cache = config
+            .triage
+            .embedding_cache
+            .clone()
+            .unwrap_or_else(|| crate::kb::embedding_cache(&config.kb_dir));
+        let knowledge = Arc::new(Knowledge::open(&config.kb_dir, &cache, model, learned));
         let senders = senders(&config);
         let engine = Arc::new(Engine::new(
             store.clone(),

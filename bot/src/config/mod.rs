@@ -167,6 +167,9 @@ pub struct TriageConfig {
     /// A sentence-transformers model folder: search by meaning as well as words. Absent:
     /// words only, with a warning.
     pub model_dir: Option<PathBuf>,
+    /// Where article embeddings are cached between starts; absent: `<kb_dir>/.embeddings`. Must
+    /// be writable (a read-only knowledge base, as under the systemd unit, needs one elsewhere).
+    pub embedding_cache: Option<PathBuf>,
 }
 
 impl Default for TriageConfig {

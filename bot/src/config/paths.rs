@@ -5,10 +5,11 @@
 use std::path::Path;
 
 /// Keys holding a path: (section, key); `None` is the top level.
-const PATH_KEYS: [(Option<&str>, &str); 3] = [
+const PATH_KEYS: [(Option<&str>, &str); 4] = [
     (None, "templates_dir"),
     (None, "kb_dir"),
     (Some("triage"), "model_dir"),
+    (Some("triage"), "embedding_cache"),
 ];
 
 /// Rewrites the relative paths of a parsed file (before environment overrides) against `base`.

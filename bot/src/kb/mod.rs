@@ -24,6 +24,8 @@ pub type Phrasing = (String, String, String);
 
 pub struct Knowledge {
     dir: PathBuf,
+    /// Where article embeddings are cached (`triage.embedding_cache`).
+    cache: PathBuf,
     current: RwLock<Arc<KnowledgeBase>>,
     stamp: RwLock<Option<SystemTime>>,
     /// The sentence-embedding model, when `triage.model_dir` is set.
@@ -32,7 +34,8 @@ pub struct Knowledge {
     learned: RwLock<Vec<Phrasing>>,
 }
 
-/// Where article embeddings are cached, keyed by model and content.
+/// Where article embeddings are cached, keyed by model and content, unless
+/// `triage.embedding_cache` says otherwise: beside the articles, hidden.
 pub fn embedding_cache(dir: &Path) -> PathBuf {
     dir.join(".embeddings")
 }
@@ -41,6 +44,7 @@ pub fn embedding_cache(dir: &Path) -> PathBuf {
 /// with meaning-based search when a model is given.
 fn load(
     dir: &Path,
+    cache: &Path,
     model: Option<&Arc<Embedder>>,
     learned: &[Phrasing],
 ) -> (KnowledgeBase, Vec<String>) {
@@ -49,13 +53,16 @@ fn load(
         return (kb, problems);
     };
     let embedded = kb
-        .with_model(model.clone(), Some(&embedding_cache(dir)))
+        .with_model(model.clone(), Some(cache))
         .and_then(|(kb, stats)| {
             info!(
                 reused = stats.reused,
                 embedded = stats.embedded,
                 "article embeddings ready"
             );
+            if let Some(error) = &stats.write_error {
+                warn!(%error, "the embedding cache could not be written, so every start embeds the knowledge base again: point triage.embedding_cache at a writable folder");
+            }
             kb.with_learned(learned)
         });
     match embedded {
@@ -117,15 +124,21 @@ fn newest_change(dir: &Path) -> Option<SystemTime> {
 impl Knowledge {
     /// Loads `dir`, searching by meaning too when `model` is given (with the phrasings learned
     /// so far).
-    pub fn open(dir: &Path, model: Option<Arc<Embedder>>, learned: Vec<Phrasing>) -> Self {
+    pub fn open(
+        dir: &Path,
+        cache: &Path,
+        model: Option<Arc<Embedder>>,
+        learned: Vec<Phrasing>,
+    ) -> Self {
         let stamp = newest_change(dir);
-        let (kb, problems) = load(dir, model.as_ref(), &learned);
+        let (kb, problems) = load(dir, cache, model.as_ref(), &learned);
         for problem in &problems {
             warn!(%problem, "knowledge base problem");
         }
         info!(articles = kb.len(), dir = %dir.display(), "knowledge base loaded");
         Self {
             dir: dir.to_path_buf(),
+            cache: cache.to_path_buf(),
             current: RwLock::new(Arc::new(kb)),
             stamp: RwLock::new(stamp),
             model,
@@ -178,7 +191,7 @@ impl Knowledge {
     pub fn reload(&self) -> Vec<String> {
         let stamp = newest_change(&self.dir);
         let learned = self.learned.read().map(|l| l.clone()).unwrap_or_default();
-        let (kb, problems) = load(&self.dir, self.model.as_ref(), &learned);
+        let (kb, problems) = load(&self.dir, &self.cache, self.model.as_ref(), &learned);
         info!(
             articles = kb.len(),
             hybrid = kb.is_hybrid(),

@@ -50,10 +50,13 @@ pub struct SemanticIndex {
 }
 
 /// How much of the index came from the cache.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheStats {
     pub reused: usize,
     pub embedded: usize,
+    /// Why the cache could not be written, when it could not (the next start embeds the new
+    /// chunks again); the caller says so where its output goes.
+    pub write_error: Option<String>,
 }
 
 impl SemanticIndex {
@@ -89,9 +92,10 @@ impl SemanticIndex {
                 .collect::<Vec<_>>(),
         )?;
         drop(texts);
-        let stats = CacheStats {
+        let mut stats = CacheStats {
             reused: keys.len() - missing.len(),
             embedded: missing.len(),
+            write_error: None,
         };
         let mut embedded = Quantised::with_capacity(dimension, fresh.len());
         let mut fresh_at: HashMap<[u8; 32], usize> = HashMap::with_capacity(fresh.len());
@@ -110,10 +114,7 @@ impl SemanticIndex {
         drop(cache);
         if let (Some(file), true) = (&cache_file, stats.embedded > 0) {
             if let Err(error) = write_cache(file, &keys, &vectors) {
-                eprintln!(
-                    "warning: could not write the embedding cache {}: {error}",
-                    file.display()
-                );
+                stats.write_error = Some(format!("{}: {error}", file.display()));
             }
         }
         Ok((

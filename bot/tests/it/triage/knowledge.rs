@@ -90,8 +90,7 @@ async fn the_knowledge_base_reloads_when_files_change() {
 
 #[tokio::test]
 async fn this_solved_it_teaches_the_askers_client_only_and_survives_a_restart() {
-    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/all-MiniLM-L6-v2");
-    let world = World::with_triage(&format!("model_dir = \"{}\"", model.display())).await;
+    let world = World::with_triage(&format!("model_dir = \"{}\"", model_dir().display())).await;
     assert!(world.app.engine.knowledge().snapshot().is_hybrid());
     let question = "cant get into my mailbox app this morning, it just hangs";
     let answer = world.ask("ann", "acme", question).await.unwrap();
@@ -130,8 +129,7 @@ async fn this_solved_it_teaches_the_askers_client_only_and_survives_a_restart() 
 
 #[tokio::test]
 async fn a_ticket_answered_with_an_article_tells_the_asker_and_teaches_their_client_only() {
-    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/all-MiniLM-L6-v2");
-    let world = World::with_triage(&format!("model_dir = \"{}\"", model.display())).await;
+    let world = World::with_triage(&format!("model_dir = \"{}\"", model_dir().display())).await;
     let question = "the remote desktop thing keeps bouncing me back to the start page";
     let before = world.app.engine.knowledge().search("acme", question, 3);
     assert!(
@@ -265,5 +263,53 @@ async fn a_ticket_answered_with_an_article_tells_the_asker_and_teaches_their_cli
             .iter()
             .all(|hit| hit.slug != "acme-citrix-gateway"),
         "{for_globex:?}"
+    );
+}
+
+fn model_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/all-MiniLM-L6-v2")
+}
+
+#[tokio::test]
+async fn embeddings_are_cached_where_triage_embedding_cache_says_and_an_unwritable_one_is_not_fatal(
+) {
+    let cache = tempfile::tempdir().unwrap();
+    let world = World::with_triage(&format!(
+        "model_dir = \"{}\"\nembedding_cache = \"{}\"",
+        model_dir().display(),
+        cache.path().display()
+    ))
+    .await;
+    assert!(world.app.engine.knowledge().snapshot().is_hybrid());
+    let cached: Vec<String> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        cached.iter().any(|name| name.ends_with(".vectors")),
+        "{cached:?}"
+    );
+    let kb_dir = &world.app.engine.config().kb_dir;
+    assert!(
+        !kb_dir.join(".embeddings").exists(),
+        "nothing written beside the articles"
+    );
+
+    // A cache that cannot be written (here a file where a folder should be, which stops root
+    // too) costs the next start its time, not the search.
+    let blocked = cache.path().join("not-a-folder");
+    std::fs::write(&blocked, "").unwrap();
+    let world = World::with_triage(&format!(
+        "model_dir = \"{}\"\nembedding_cache = \"{}\"",
+        model_dir().display(),
+        blocked.display()
+    ))
+    .await;
+    let knowledge = world.app.engine.knowledge();
+    assert!(knowledge.snapshot().is_hybrid());
+    assert_eq!(
+        knowledge.search("acme", "outlook hangs when it starts", 3)[0].slug,
+        "outlook-not-opening"
     );
 }

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("commandpost: {error:#}");
+            telemetry::report_fatal(&format!("{error:#}"));
             ExitCode::FAILURE
         }
     }

@@ -148,11 +148,25 @@ fn describe() {
     }
 }
 
+/// The format logging was started with, once it has been.
+static LOGGING: OnceLock<LogFormat> = OnceLock::new();
+
 /// Logs to stderr; `RUST_LOG` sets the level. The console keeps stdout for the chat.
 pub fn init_logging(default_level: &str, format: LogFormat) {
+    let _ = LOGGING.set(format);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let _ = subscriber(filter, format, std::io::stderr, colour_on_stderr()).try_init();
+}
+
+/// Says why the process stops, where its log goes: with JSON logs, as one more JSON line (a
+/// pipeline reading stderr must be able to parse every line); otherwise, and before logging
+/// started (a configuration that does not load), as a plain line for the person at the terminal.
+pub fn report_fatal(message: &str) {
+    match LOGGING.get() {
+        Some(LogFormat::Json) => tracing::error!(error = message, "commandpost stopped"),
+        _ => eprintln!("commandpost: {message}"),
+    }
 }
 
 /// The log subscriber. `json`: one object per line (timestamp, level, target, message, and the

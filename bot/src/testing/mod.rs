@@ -1,5 +1,6 @@
 //! Support for tests of this crate and of its users: throwaway databases, captured output.
 
+pub mod acks;
 pub mod app;
 pub mod console;
 pub mod kb;

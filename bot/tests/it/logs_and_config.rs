@@ -340,3 +340,36 @@ fn serve_reloads_the_knowledge_base_on_sighup_and_when_a_file_changes() {
     let status = serve.wait_exit(Duration::from_secs(20));
     assert!(status.success(), "exit {status}:\n{}", serve.log());
 }
+
+#[test]
+fn a_start_up_failure_is_one_more_json_line_when_logs_are_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    std::fs::create_dir_all(dir.path().join("kb")).unwrap();
+    std::fs::write(
+        dir.path().join("commandpost.toml"),
+        format!("database_url = \"sqlite://serve.db\"\n[http]\nlisten = \"127.0.0.1:{port}\"\nmetrics_listen = \"127.0.0.1:0\"\n{CLIENT}"),
+    )
+    .unwrap();
+    let out = commandpost(
+        &["serve", "--config", "commandpost.toml"],
+        dir.path(),
+        &[("COMMANDPOST_LOG_FORMAT", "json")],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let last = lines.last().expect("a line saying why");
+    assert_eq!(last["level"], "ERROR", "{stderr}");
+    assert!(
+        last["error"]
+            .as_str()
+            .is_some_and(|error| error.contains(&port.to_string())),
+        "{stderr}"
+    );
+    drop(taken);
+}

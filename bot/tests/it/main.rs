@@ -1,6 +1,7 @@
 //! Every integration test of the `commandpost` crate in one binary: one link instead of thirty-odd
 //! (most of the time of a test build on two cores), each former test file a module here.
 
+mod ack_benches;
 mod alerts;
 mod backup;
 mod chat_snapshots;

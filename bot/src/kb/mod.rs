@@ -152,13 +152,14 @@ impl Knowledge {
         if self.model.is_none() {
             return;
         }
+        // Kept for the next reload first, then into the index in use (one question embedded):
+        // a reload swapping indexes in between adds it to the new one (see `reload`).
+        if let Ok(mut learned) = self.learned.write() {
+            learned.push(phrasing.clone());
+        }
         let (client, slug, question) = &phrasing;
-        // Into the index in use (one question embedded), and kept for the next reload.
         if let Err(error) = self.snapshot().learn(client, slug, question) {
             warn!(%error, "a learned phrasing could not be embedded; it is used after the next reload");
-        }
-        if let Ok(mut learned) = self.learned.write() {
-            learned.push(phrasing);
         }
     }
 
@@ -199,6 +200,18 @@ impl Knowledge {
         );
         if let Ok(mut current) = self.current.write() {
             *current = Arc::new(kb);
+        }
+        // Phrasings learned while the index was rebuilt were embedded into the old one only.
+        let since: Vec<Phrasing> = self
+            .learned
+            .read()
+            .map(|now| now.get(learned.len()..).unwrap_or_default().to_vec())
+            .unwrap_or_default();
+        let current = self.snapshot();
+        for (client, slug, question) in &since {
+            if let Err(error) = current.learn(client, slug, question) {
+                warn!(%error, "a learned phrasing could not be embedded; it is used after the next reload");
+            }
         }
         if let Ok(mut last) = self.stamp.write() {
             *last = stamp;

@@ -99,6 +99,14 @@ impl fmt::Display for LoadReport {
     }
 }
 
+/// The open loop at `args.rate`, then the closed loop at `args.concurrency`: both reports.
+pub async fn open_then_closed<P: Probe>(probe: Arc<P>, args: LoadArgs) -> [LoadReport; 2] {
+    [
+        open_loop(probe.clone(), args.rate, args.seconds).await,
+        closed_loop(probe, args.concurrency, args.saturation_seconds).await,
+    ]
+}
+
 /// `rate` requests per second for `seconds`, prepared beforehand.
 pub async fn open_loop<P: Probe>(probe: Arc<P>, rate: u32, seconds: u64) -> LoadReport {
     let total = u64::from(rate) * seconds;

@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::bench::load::{closed_loop, open_loop, LoadArgs, LoadReport, Probe};
+use crate::bench::load::{open_then_closed, LoadArgs, LoadReport, Probe};
 use commandpost_chat_fakes::{discord_test_keys, sign_interaction, FakeDiscord};
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
@@ -148,8 +148,5 @@ pub async fn run(args: LoadArgs) -> [LoadReport; 2] {
     }
 
     target.room.set(room).expect("set once");
-    [
-        open_loop(target.clone(), args.rate, args.seconds).await,
-        closed_loop(target, args.concurrency, args.saturation_seconds).await,
-    ]
+    open_then_closed(target, args).await
 }

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::bench::load::{closed_loop, open_loop, LoadArgs, LoadReport, Probe};
+use crate::bench::load::{open_then_closed, LoadArgs, LoadReport, Probe};
 use crate::testing::app::spawn_app;
 use commandpost_chat_fakes::{sign_slack, FakeSlack};
 
@@ -125,8 +125,5 @@ pub async fn run(args: LoadArgs) -> [LoadReport; 2] {
         target.send(()).await;
     }
 
-    [
-        open_loop(target.clone(), args.rate, args.seconds).await,
-        closed_loop(target, args.concurrency, args.saturation_seconds).await,
-    ]
+    open_then_closed(target, args).await
 }

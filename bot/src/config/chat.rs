@@ -77,8 +77,10 @@ impl Config {
         self.chat_settings.insert(platform, Arc::new(settings));
     }
 
-    /// The platforms this configuration enables.
-    pub fn chat_platforms(&self) -> impl Iterator<Item = &'static str> + '_ {
+    /// The platforms this configuration enables (tests check which sections were read; the
+    /// application asks each adapter's own type instead).
+    #[cfg(test)]
+    pub(crate) fn chat_platforms(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.chat_settings.keys().copied()
     }
 

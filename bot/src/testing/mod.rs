@@ -4,6 +4,7 @@ pub mod acks;
 pub mod app;
 pub mod console;
 pub mod kb;
+pub mod logs;
 // The throwaway cluster also serves `bench --backend postgres`, so it lives with the benchmarks.
 pub use crate::bench::postgres;
 pub mod process;
